@@ -1,0 +1,40 @@
+"""Tiny helpers that treat numpy arrays and torch tensors alike along the time axis."""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+
+
+def is_numpy(x: Any) -> bool:
+    return isinstance(x, np.ndarray)
+
+
+def length(x: Any) -> int:
+    return int(x.shape[-1])
+
+
+def cat(parts: Sequence[Any]) -> Any:
+    """Concatenate along time; an empty sequence is not allowed."""
+    if len(parts) == 1:
+        return parts[0]
+    if is_numpy(parts[0]):
+        return np.concatenate(parts, axis=-1)
+    import torch
+
+    return torch.cat(list(parts), dim=-1)
+
+
+def empty_like(x: Any) -> Any:
+    return x[..., :0]
+
+
+def zeros_like(x: Any, samples: int) -> Any:
+    """Zeros with ``x``'s leading shape, dtype and device, and ``samples`` long."""
+    shape = tuple(x.shape[:-1]) + (samples,)
+    if is_numpy(x):
+        return np.zeros(shape, dtype=x.dtype)
+    import torch
+
+    return torch.zeros(shape, dtype=x.dtype, device=x.device)

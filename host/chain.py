@@ -1,0 +1,162 @@
+"""A chain of effects turned into streaming stages, with rate and channel conversion."""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Sequence
+
+import numpy as np
+
+from plugin_specs import ChainError, Effect, SynthHostError
+from plugin_specs.pedalboard_effect import PedalboardEffect
+
+from .chain_spec import StepSpec
+from .devices import resolve_device
+from .registry import PluginHost
+from .stages import (EffectStage, PedalboardStage, PerChannelStage, ResampleStage, Stage, TorchSegment,
+                     UpmixStage, WindowedPedalboardStage)
+
+DEFAULT_TAIL_CAP = 10.0
+
+
+def instantiate(host: PluginHost, specs: Sequence[StepSpec]) -> list[Effect]:
+    """Create and validate every step before any audio is read."""
+    effects = []
+    for spec in specs:
+        try:
+            plugin = host.create(spec.ref, spec.params)
+        except SynthHostError as exc:
+            raise type(exc)(f"{spec.where}: {exc}" if spec.where else str(exc)) from None
+        if not isinstance(plugin, Effect):
+            raise ChainError(f"{spec.where}: {spec.ref!r} is a {plugin.kind}, and only effects can be chain steps")
+        effects.append(plugin)
+    return effects
+
+
+def _nearest_rate(rates: Sequence[int], rate: int) -> int:
+    return min(rates, key=lambda r: (abs(r - rate), -r))
+
+
+class Chain:
+    """Effects prepared for one stream format; ``push`` blocks through, then drain with silence."""
+
+    def __init__(self, effects: Sequence[Effect], sample_rate: int, channels: int,
+                 block_size: int = 8192, device: str = "auto") -> None:
+        self.effects = list(effects)
+        self.sample_rate = sample_rate
+        self.in_channels = channels
+        self.block_size = block_size
+        needs_torch = any(e.backend == "torch" for e in self.effects)
+        self.device = resolve_device(device) if needs_torch else "cpu"
+        self.stages: list[Stage] = []
+        self.out_channels = self._build()
+
+    # -- building ----------------------------------------------------------
+
+    def _build(self) -> int:
+        channels = self.channels = self.in_channels
+        run: list[PedalboardEffect] = []
+        torch_run: list[EffectStage] = []
+
+        def close_runs() -> None:
+            if run:
+                self.stages.append(PedalboardStage(run[:], self.sample_rate))
+                run.clear()
+            if torch_run:
+                self.stages.append(TorchSegment(torch_run[:], self.device))
+                torch_run.clear()
+
+        for effect in self.effects:
+            info = effect.info
+            rate = self.sample_rate
+            if info.sample_rates and rate not in info.sample_rates:
+                rate = _nearest_rate(info.sample_rates, self.sample_rate)
+            accepted = info.channels
+            per_channel = False
+            if accepted and channels not in accepted:
+                if 1 in accepted:
+                    per_channel = True
+                elif channels == 1 and 2 in accepted:
+                    close_runs()
+                    self.stages.append(UpmixStage())
+                    channels = 2
+                else:
+                    raise ChainError(
+                        f"{info.id}: accepts {', '.join(map(str, accepted))} channel(s), the audio has {channels}")
+            plain = rate == self.sample_rate and not per_channel
+            if plain and isinstance(effect, PedalboardEffect) and effect.streams:
+                if torch_run:
+                    close_runs()
+                effect.prepare(rate, channels, self.block_size, "cpu")
+                run.append(effect)
+                continue
+            if plain and effect.backend == "torch":
+                if run:
+                    close_runs()
+                effect.prepare(rate, channels, self.block_size, self.device)
+                torch_run.append(EffectStage(effect))
+                continue
+            close_runs()
+            stage = self._single_stage(effect, rate, 1 if per_channel else channels)
+            if per_channel:
+                copies = [stage] + [self._single_stage(type(effect)(**effect.params), rate, 1)
+                                    for _ in range(channels - 1)]
+                stage = PerChannelStage(copies)
+            if rate != self.sample_rate:
+                self.stages.append(ResampleStage(self.sample_rate, rate, channels))
+                self.stages.append(stage)
+                self.stages.append(ResampleStage(rate, self.sample_rate, channels))
+            else:
+                self.stages.append(stage)
+            channels = effect.output_channels(channels)
+        close_runs()
+        return channels
+
+    def _single_stage(self, effect: Effect, rate: int, channels: int) -> Stage:
+        device = self.device if effect.backend == "torch" else "cpu"
+        effect.prepare(rate, channels, self.block_size, device)
+        if isinstance(effect, PedalboardEffect):
+            if effect.streams:
+                return PedalboardStage([effect], rate)
+            return WindowedPedalboardStage(effect, rate)
+        stage = EffectStage(effect)
+        return TorchSegment([stage], device) if effect.backend == "torch" else stage
+
+    # -- running -----------------------------------------------------------
+
+    def tail_seconds(self, cap: float = DEFAULT_TAIL_CAP) -> float:
+        """Declared tails add up in series; the default render caps them."""
+        total = sum(e.tail_seconds() for e in self.effects)
+        return min(total, cap) if math.isfinite(total) else cap
+
+    @property
+    def drain_limit(self) -> int:
+        return sum(s.drain_samples for s in self.stages) + self.sample_rate
+
+    def push(self, block: np.ndarray) -> np.ndarray:
+        for stage in self.stages:
+            block = stage.push(block)
+        return block
+
+    def reset(self) -> None:
+        for stage in self.stages:
+            stage.reset()
+
+    def process(self, audio: np.ndarray, tail_seconds: float = 0.0) -> np.ndarray:
+        """Whole-buffer convenience: aligned output of ``len(audio) + tail`` samples."""
+        from .render import run_stream
+
+        self.reset()
+        out: list[np.ndarray] = []
+        run_stream(self, iter([audio]), out.append, audio.shape[-1], tail_seconds)
+        return np.concatenate(out, axis=-1) if out else audio[:, :0]
+
+    def describe(self) -> list[str]:
+        return [s.name for s in self.stages]
+
+
+def build_chain(host: PluginHost, specs: Sequence[StepSpec], sample_rate: int, channels: int,
+                block_size: int = 8192, device: str = "auto") -> Chain:
+    return Chain(instantiate(host, specs), sample_rate, channels, block_size, device)
+
+

@@ -1,0 +1,217 @@
+"""The ``synth-host`` command line. Errors print as one line; ``--debug`` shows tracebacks."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from plugin_specs import AudioInputError, OutputError, SynthHostError
+
+from . import __version__
+from .registry import PluginHost
+
+_host: PluginHost | None = None
+
+
+def get_host() -> PluginHost:
+    """The process-wide host, loaded on first use."""
+    global _host
+    if _host is None:
+        _host = PluginHost()
+    return _host
+
+
+class HostGroup(click.Group):
+    """Adds plugin-provided commands before click resolves a command name."""
+
+    _extended = False
+
+    def _extend(self) -> None:
+        if not self._extended:
+            self._extended = True
+            get_host().pm.hook.register_commands(cli=self)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        self._extend()
+        return super().list_commands(ctx)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        self._extend()
+        return super().get_command(ctx, name)
+
+
+@click.group(cls=HostGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--debug", is_flag=True, help="Show full tracebacks on errors.")
+@click.version_option(__version__, prog_name="synth-host")
+def cli(debug: bool) -> None:
+    """synth-host: render audio through chains of neural, pedalboard and VST3 plugins."""
+
+
+def _echo_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, default=str))
+
+
+@cli.command("plugins")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output, with hook implementations.")
+def plugins_cmd(as_json: bool) -> None:
+    """List every plugin: id, kind, package, version and load status."""
+    records = get_host().listing()
+    if as_json:
+        _echo_json([r.to_dict() for r in records])
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table("id", "kind", "package", "version", "status", box=None, pad_edge=False)
+    for r in records:
+        table.add_row(r.id, r.kind, r.package, r.version, r.status)
+    Console(soft_wrap=True).print(table)
+
+
+@cli.command("info")
+@click.argument("plugin_id")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def info_cmd(plugin_id: str, as_json: bool) -> None:
+    """Show a plugin's metadata and every parameter."""
+    host = get_host()
+    if plugin_id in host.records:
+        cls = host.plugin_class(plugin_id)
+        record = host.records[plugin_id]
+        info, params, kind, package = cls.info, cls.parameters, record.kind, record.package
+    else:
+        plugin = host.create(plugin_id)
+        info, params, kind, package = plugin.info, plugin.parameters, plugin.kind, "(file)"
+    data = {"kind": kind, "package": package, **info.to_dict(), "parameters": [p.describe() for p in params]}
+    if as_json:
+        _echo_json(data)
+        return
+    for key, value in data.items():
+        if key != "parameters" and value not in (None, "", [], {}):
+            click.echo(f"{key:>16}: {value}")
+    click.echo("      parameters:")
+    for p in data["parameters"]:
+        span = f"[{p.get('minimum')} .. {p.get('maximum')}]" if "minimum" in p or "maximum" in p else ""
+        choices = f"one of {', '.join(map(str, p['choices']))}" if "choices" in p else ""
+        unit = f" {p['unit']}" if p["unit"] else ""
+        click.echo(f"    {p['name']} ({p['type']}, default {p['default']}{unit}) {span}{choices} {p['description']}")
+
+
+def _collect_inputs(paths: tuple[str, ...]) -> list[tuple[Path, Path | None]]:
+    from .audio_io import READ_EXTENSIONS
+
+    found: list[tuple[Path, Path | None]] = []
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            files = sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in READ_EXTENSIONS
+                           and not f.name.startswith("."))
+            if not files:
+                raise AudioInputError(f"{p}: folder holds no audio files")
+            found.extend((f, p) for f in files)
+        else:
+            found.append((p, None))
+    return found
+
+
+@cli.command("process")
+@click.argument("inputs", nargs=-1, required=True)
+@click.option("-o", "--output", required=True, help="Output file (one input) or folder.")
+@click.option("-c", "--chain", "chain_text", required=True,
+              help='Inline chain "HighpassFilter cutoff_frequency_hz=80 | Reverb room_size=0.3" or a .toml file.')
+@click.option("--device", default="auto", show_default=True, help="auto|cpu|cuda|mps for neural steps.")
+@click.option("--tail", type=float, default=None, help="Seconds rendered past the input's end [default: plugins' tails, capped at 10 s].")
+@click.option("--block-size", type=click.IntRange(16, 1 << 20), default=8192, show_default=True)
+@click.option("--format", "fmt", default=None, help="wav|flac|ogg|opus|mp3|aiff [default: from the output name or input].")
+@click.option("--subtype", default=None, help="PCM_16|PCM_24|PCM_32|FLOAT|VORBIS|OPUS [default: the input's].")
+@click.option("--sample-rate", type=click.IntRange(1000, 768000), default=None, help="Output rate [default: the input's].")
+@click.option("--overwrite", is_flag=True, help="Replace existing output files.")
+@click.option("--sanitize", is_flag=True, help="Replace NaN/Inf input samples with silence instead of failing.")
+def process_cmd(inputs: tuple[str, ...], output: str, chain_text: str, device: str, tail: float | None,
+                block_size: int, fmt: str | None, subtype: str | None, sample_rate: int | None,
+                overwrite: bool, sanitize: bool) -> None:
+    """Render INPUT files or folders through a chain."""
+    from .chain import instantiate
+    from .chain_spec import parse_chain
+    from .devices import resolve_device
+    from .progress import Progress
+    from .render import RenderOptions, output_path_for, render_file
+
+    if tail is not None and tail < 0:
+        raise SynthHostError(f"--tail {tail}: must be zero or more seconds")
+    host = get_host()
+    specs = parse_chain(chain_text)
+    effects = instantiate(host, specs)  # every parameter is checked before any audio is read
+    if any(e.backend == "torch" for e in effects):
+        resolve_device(device)
+    options = RenderOptions(block_size, device, tail, sample_rate, fmt, subtype, overwrite, sanitize)
+    jobs = _collect_inputs(inputs)
+    out = Path(output)
+    single = len(jobs) == 1 and jobs[0][1] is None and not out.is_dir() and not output.endswith(("/", "\\"))
+    if not single:
+        if out.exists() and not out.is_dir():
+            raise OutputError(f"{out}: several inputs need an output folder, and this is a file")
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise OutputError(f"{out}: cannot create output folder: {exc.strerror or exc}") from None
+    failures = 0
+    with Progress(enabled=sys.stderr.isatty()) as progress:
+        for source, root in jobs:
+            target = out if single else output_path_for(source, root, out, fmt)
+            try:
+                from .audio_io import probe
+
+                info = probe(source)
+                if not single:
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                task = progress.start(source.name, info.frames * (sample_rate or info.sample_rate) / info.sample_rate)
+                render_file(host, specs, source, target, options, progress=task, info=info)
+            except SynthHostError as exc:
+                failures += 1
+                progress.error(str(exc))
+                if single:
+                    raise
+    if failures:
+        raise click.exceptions.Exit(1)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: one-line errors, non-zero exit, tracebacks only with --debug."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in args
+    try:
+        cli.main(args=args, prog_name="synth-host", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.exceptions.Abort:
+        click.echo("synth-host: aborted", err=True)
+        return 130
+    except click.ClickException as exc:
+        click.echo(f"synth-host: error: {exc.format_message()}", err=True)
+        return exc.exit_code
+    except SynthHostError as exc:
+        if debug:
+            raise
+        click.echo(f"synth-host: error: {exc}", err=True)
+        return 1
+    except KeyboardInterrupt:
+        click.echo("synth-host: interrupted", err=True)
+        return 130
+    except Exception as exc:  # an unexpected failure still gets one line
+        if debug:
+            raise
+        click.echo(f"synth-host: internal error: {type(exc).__name__}: {exc} (rerun with --debug for a traceback)",
+                   err=True)
+        return 2
+    finally:
+        if _host is not None:
+            _host.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

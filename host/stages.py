@@ -107,13 +107,15 @@ class WindowedPedalboardStage(Stage):
     block size; memory is bounded by one window.
     """
 
-    def __init__(self, effect: PedalboardEffect, sample_rate: int, window: int = 65536,
-                 preroll: int = 16384, overlap: int = 4096) -> None:
+    def __init__(self, effect: PedalboardEffect, sample_rate: int, window: int = 1 << 19,
+                 preroll: int = 16384, overlap: int = 8192) -> None:
         self.effect = effect
         self.name = effect.info.id
         self.sample_rate = sample_rate
         self.window, self.preroll, self.overlap = window, preroll, overlap
-        self.fade_in = np.linspace(0.0, 1.0, overlap, endpoint=False, dtype=np.float32) + 0.5 / overlap
+        ramp = (np.arange(overlap, dtype=np.float32) + 0.5) / overlap
+        # equal-power: the two renders' phases differ, so their sum must keep energy, not amplitude
+        self.fade_in, self.fade_out = np.sin(0.5 * np.pi * ramp), np.cos(0.5 * np.pi * ramp)
         self.drain_samples = window + overlap
         self.reset()
 
@@ -148,7 +150,7 @@ class WindowedPedalboardStage(Stage):
         body, tail = out[:, : self.window].copy(), out[:, self.window :]
         if self.prev_tail is not None:
             n = self.overlap
-            body[:, :n] = self.prev_tail * (1.0 - self.fade_in) + body[:, :n] * self.fade_in
+            body[:, :n] = self.prev_tail * self.fade_out + body[:, :n] * self.fade_in
         self.prev_tail = tail.copy()
         return body
 
@@ -182,6 +184,8 @@ class EffectStage(Stage):
         return out
 
     def push(self, block: Any) -> Any:
+        if length(block) == 0:
+            return block
         if self.rebuffer is None:
             return self.trim(self._run(block))
         pieces = [self._run(p) for p in self.rebuffer.feed(block)]
@@ -207,6 +211,8 @@ class TorchSegment(Stage):
     def push(self, block: np.ndarray) -> np.ndarray:
         import torch
 
+        if block.shape[-1] == 0:
+            return block
         x = torch.from_numpy(np.ascontiguousarray(block)).to(self.device).unsqueeze(0)
         with torch.inference_mode():
             for stage in self.stages:

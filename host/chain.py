@@ -13,8 +13,8 @@ from plugin_specs.pedalboard_effect import PedalboardEffect
 from .chain_spec import StepSpec
 from .devices import resolve_device
 from .registry import PluginHost
-from .stages import (EffectStage, PedalboardStage, PerChannelStage, ResampleStage, Stage, TorchSegment,
-                     UpmixStage, WindowedPedalboardStage)
+from .stages import (EffectStage, PedalboardStage, PerChannelStage, ResampleStage, ShiftStage, Stage,
+                     TorchSegment, UpmixStage, WindowedPedalboardStage, resample_round_trip_lag)
 
 DEFAULT_TAIL_CAP = 10.0
 
@@ -106,6 +106,9 @@ class Chain:
                 self.stages.append(ResampleStage(self.sample_rate, rate, channels))
                 self.stages.append(stage)
                 self.stages.append(ResampleStage(rate, self.sample_rate, channels))
+                lag = resample_round_trip_lag(self.sample_rate, rate)
+                if lag:
+                    self.stages.append(ShiftStage(lag))
             else:
                 self.stages.append(stage)
             channels = effect.output_channels(channels)

@@ -5,6 +5,7 @@ every stage by pushing silence at the end.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any, Sequence
 
 import numpy as np
@@ -240,6 +241,44 @@ class ResampleStage(Stage):
 
     def reset(self) -> None:
         self.resampler.reset()
+
+
+@lru_cache(maxsize=64)
+def resample_round_trip_lag(source: int, target: int) -> int:
+    """Whole samples by which a source->target->source round trip delays a signal (probed by impulse)."""
+    from pedalboard.io import StreamResampler
+
+    x = np.zeros((1, 8192), dtype=np.float32)
+    x[0, 4096] = 1.0
+    there = StreamResampler(float(source), float(target), 1)
+    back = StreamResampler(float(target), float(source), 1)
+    mid = np.concatenate([there.process(x), there.process(None)], axis=-1)
+    y = np.concatenate([back.process(mid), back.process(None)], axis=-1)[0]
+    k = int(np.argmax(np.abs(y)))
+    if 0 < k < len(y) - 1:  # parabolic interpolation of the peak, then round
+        den = y[k - 1] - 2 * y[k] + y[k + 1]
+        frac = 0.5 * (y[k - 1] - y[k + 1]) / den if den else 0.0
+        return int(round(k + frac - 4096))
+    return k - 4096
+
+
+class ShiftStage(Stage):
+    """Moves a stream earlier (trim) or later (leading zeros) by whole samples."""
+
+    def __init__(self, samples: int) -> None:
+        self.samples = samples
+        self.name = f"shift {samples:+d}"
+        self.trim = Trim(max(samples, 0))
+        self.reset()
+
+    def reset(self) -> None:
+        self.trim.reset()
+        self.pad = max(-self.samples, 0)
+
+    def push(self, block: Any) -> Any:
+        if self.pad and length(block):
+            block, self.pad = cat([zeros_like(block, self.pad), block]), 0
+        return self.trim(block)
 
 
 class UpmixStage(Stage):

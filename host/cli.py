@@ -171,10 +171,10 @@ def process_cmd(inputs: tuple[str, ...], output: str, chain_text: str, device: s
                 task = progress.start(source.name, info.frames * (sample_rate or info.sample_rate) / info.sample_rate)
                 render_file(host, specs, source, target, options, progress=task, info=info)
             except SynthHostError as exc:
-                failures += 1
-                progress.error(str(exc))
                 if single:
                     raise
+                failures += 1
+                progress.error(str(exc))
     if failures:
         raise click.exceptions.Exit(1)
 

@@ -184,7 +184,9 @@ def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args
     try:
-        cli.main(args=args, prog_name="synth-host", standalone_mode=False)
+        rc = cli.main(args=args, prog_name="synth-host", standalone_mode=False)
+        if isinstance(rc, int):
+            return rc
     except click.exceptions.Exit as exc:
         return exc.exit_code
     except click.exceptions.Abort:

@@ -26,6 +26,12 @@ WRITE_FORMATS: dict[str, tuple[str, tuple[str, ...], str, str]] = {
 SUBTYPE_ALIASES = {"16": "PCM_16", "24": "PCM_24", "32": "PCM_32", "float": "FLOAT", "f32": "FLOAT",
                    "vorbis": "VORBIS", "opus": "OPUS"}
 OPUS_RATES = (8000, 12000, 16000, 24000, 48000)
+# formats pedalboard's AudioFile writes: libsndfile format -> subtype -> bit_depth
+_PEDALBOARD_WRITES = {
+    "WAV": {"PCM_16": 16, "PCM_24": 24, "FLOAT": 32},
+    "FLAC": {"PCM_16": 16, "PCM_24": 24},
+    "AIFF": {"PCM_16": 16, "PCM_24": 24},
+}
 
 
 @dataclass(frozen=True)
@@ -84,24 +90,53 @@ def probe(path: str | os.PathLike[str]) -> InputInfo:
     return info
 
 
+def _check_finite(block: np.ndarray, info: InputInfo, done: int, sanitize: bool) -> np.ndarray:
+    if np.isfinite(block).all():
+        return block
+    if not sanitize:
+        bad = done + int(np.argwhere(~np.isfinite(block))[0][-1])
+        raise AudioInputError(f"{info.path}: NaN or Inf sample at {bad / info.sample_rate:.3f} s "
+                              "(use --sanitize to replace them with silence)")
+    return np.nan_to_num(block, nan=0.0, posinf=0.0, neginf=0.0)
+
+
+def _pedalboard_reader(info: InputInfo) -> Any:
+    """pedalboard decodes WAV/AIFF/Vorbis/MP3 faster and channels-first; FLAC stays on libsndfile,
+    which notices truncated streams."""
+    if info.format not in ("WAV", "WAVEX", "AIFF", "MP3") and info.subtype != "VORBIS":
+        return None
+    try:
+        from pedalboard.io import AudioFile
+
+        return AudioFile(str(info.path))
+    except Exception:
+        return None
+
+
 def read_blocks(info: InputInfo, block_size: int, sanitize: bool = False) -> Iterator[np.ndarray]:
     """Yield float32 ``(channels, samples)`` blocks; non-finite samples are an error unless sanitized."""
     done = 0
+    reader = _pedalboard_reader(info)
     try:
-        with sf.SoundFile(info.path) as f:
-            for block in f.blocks(blocksize=block_size, dtype="float32", always_2d=True):
-                if not np.isfinite(block).all():
-                    if not sanitize:
-                        bad = done + int(np.argwhere(~np.isfinite(block))[0][0])
-                        raise AudioInputError(
-                            f"{info.path}: NaN or Inf sample at {bad / info.sample_rate:.3f} s "
-                            "(use --sanitize to replace them with silence)")
-                    block = np.nan_to_num(block, nan=0.0, posinf=0.0, neginf=0.0)
-                done += len(block)
-                yield np.ascontiguousarray(block.T)
-    except sf.LibsndfileError as exc:
+        if reader is not None:
+            with reader:
+                while True:
+                    block = reader.read(block_size)
+                    if block.shape[-1] == 0:
+                        break
+                    block = _check_finite(block, info, done, sanitize)
+                    done += block.shape[-1]
+                    yield block
+        else:
+            with sf.SoundFile(info.path) as f:
+                for frames in f.blocks(blocksize=block_size, dtype="float32", always_2d=True):
+                    block = _check_finite(np.ascontiguousarray(frames.T), info, done, sanitize)
+                    done += block.shape[-1]
+                    yield block
+    except (sf.LibsndfileError, RuntimeError) as exc:
+        reason = getattr(exc, "error_string", "") or str(exc)
         raise AudioInputError(f"{info.path}: truncated or corrupt after {done / info.sample_rate:.3f} s "
-                              f"({exc.error_string or exc})") from None
+                              f"({reason})") from None
     if done < info.frames:
         raise AudioInputError(f"{info.path}: truncated file ({done} of {info.frames} frames readable)")
 
@@ -156,23 +191,31 @@ class AtomicWriter:
         folder = path.parent if str(path.parent) else Path(".")
         if not folder.is_dir():
             raise OutputError(f"{path}: output folder {folder} does not exist")
+        ext = WRITE_FORMATS[next(k for k, v in WRITE_FORMATS.items() if v[0] == major)][3]
         try:
-            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=folder)
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=f".part{ext}", dir=folder)
         except OSError as exc:
             raise OutputError(f"{path}: cannot write: {exc.strerror or exc}") from None
         os.close(fd)
         self.tmp_path = Path(tmp)
+        self.channels_first = major in _PEDALBOARD_WRITES and subtype in _PEDALBOARD_WRITES[major]
         try:
-            self.file = sf.SoundFile(self.tmp_path, "w", samplerate=sample_rate, channels=channels,
-                                     format=major, subtype=subtype)
-        except (sf.LibsndfileError, RuntimeError, ValueError) as exc:
+            if self.channels_first:  # pedalboard writes (channels, samples) directly, and faster
+                from pedalboard.io import AudioFile
+
+                self.file = AudioFile(str(self.tmp_path), "w", sample_rate, channels,
+                                      bit_depth=_PEDALBOARD_WRITES[major][subtype])
+            else:
+                self.file = sf.SoundFile(self.tmp_path, "w", samplerate=sample_rate, channels=channels,
+                                         format=major, subtype=subtype)
+        except (sf.LibsndfileError, RuntimeError, ValueError, OSError) as exc:
             self.abort()
             raise OutputError(f"{path}: cannot write {major}/{subtype} at {sample_rate} Hz, "
                               f"{channels} ch: {exc}") from None
 
     def write(self, block: np.ndarray) -> None:
         if block.shape[-1]:
-            self.file.write(block.T)
+            self.file.write(block if self.channels_first else block.T)
 
     def commit(self) -> None:
         self.file.close()

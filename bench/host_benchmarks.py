@@ -1,6 +1,6 @@
 """Host overhead, streaming memory and startup, each against a peer measured in the same run.
 
-    python bench/host_benchmarks.py [--minutes 5] [--long-minutes 60] [--out bench/results/host.json]
+    python bench/host_benchmarks.py [--minutes 20] [--long-minutes 60] [--out bench/results/host.json]
 
 1. Overhead: a 5-effect pedalboard chain through `synth-host process` against a plain
    pedalboard script streaming the same file with AudioFile (both as fresh processes).
@@ -81,7 +81,7 @@ def timed(cmd: list[str]) -> tuple[float, int]:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--minutes", type=float, default=5.0, help="length of the overhead test file")
+    ap.add_argument("--minutes", type=float, default=20.0, help="length of the overhead test file")
     ap.add_argument("--long-minutes", type=float, default=60.0, help="length of the long memory test file")
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--out", default="bench/results/host.json")

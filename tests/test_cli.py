@@ -251,3 +251,13 @@ def test_device_is_checked_for_neural_steps(tmp_path, capsys, host):
         assert rc == 0, err
     finally:
         cli._host = None
+
+
+def test_demo_renders_built_in_material(tmp_path, capsys):
+    dst = tmp_path / "demo.wav"
+    rc, out, err = run(capsys, "demo", "-o", dst, "--seconds", "2")
+    assert rc == 0, err
+    audio, sr = sf.read(dst)
+    assert sr == 48000 and audio.shape[1] == 2 and audio.shape[0] > 2 * sr  # input plus the chain's tail
+    assert 0.01 < np.sqrt(np.mean(audio**2)) < 0.9 and np.abs(audio).max() <= 1.0
+    assert out.startswith(f"wrote {dst}")

@@ -83,7 +83,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--minutes", type=float, default=20.0, help="length of the overhead test file")
     ap.add_argument("--long-minutes", type=float, default=60.0, help="length of the long memory test file")
-    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--out", default="bench/results/host.json")
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="synth-host-bench-"))
@@ -95,9 +95,13 @@ def main() -> None:
         peer_script = work / "peer.py"
         peer_script.write_text(PEER)
         ours, theirs = [], []
-        for _ in range(args.repeats):  # interleaved so drift hits both alike
+        for i in range(args.repeats):  # interleaved so drift hits both alike; fresh output files each time
+            for out in (work / "ours.wav", work / "peer.wav"):
+                out.unlink(missing_ok=True)
+            subprocess.run(["sync"], check=False)  # neither run pays for the other's disk writeback
             ours.append(timed(synth_host() + ["process", str(src), "-o", str(work / "ours.wav"), "--chain", CHAIN,
-                                              "--tail", "0", "--overwrite"])[0])
+                                              "--tail", "0"])[0])
+            subprocess.run(["sync"], check=False)
             theirs.append(timed([sys.executable, str(peer_script), str(src), str(work / "peer.wav")])[0])
         a, b = sf.read(work / "ours.wav", frames=SR * 10), sf.read(work / "peer.wav", frames=SR * 10)
         audio_s = args.minutes * 60

@@ -151,7 +151,7 @@ class Chain:
 
         self.reset()
         out: list[np.ndarray] = []
-        run_stream(self, iter([audio]), out.append, audio.shape[-1], tail_seconds)
+        run_stream(self, iter([audio]), out.append, tail_seconds)
         return np.concatenate(out, axis=-1) if out else audio[:, :0]
 
     def describe(self) -> list[str]:

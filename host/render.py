@@ -56,7 +56,7 @@ class RenderResult:
 
 
 def run_stream(chain: Chain, blocks: Iterable[np.ndarray], write: Callable[[np.ndarray], None],
-               expected_frames: int | None = None, tail_seconds: float = 0.0,
+               tail_seconds: float = 0.0,
                progress: Callable[[int], None] | None = None) -> int:
     """Push every block, then silence until ``input frames + tail`` aligned samples came out."""
     consumed = emitted = 0
@@ -118,7 +118,7 @@ def render_file(host: PluginHost, specs: Sequence[StepSpec], input_path: Path, o
 
         blocks = resampled(read_blocks(info, options.block_size, options.sanitize),
                            info.sample_rate, rate, info.channels)
-        frames = run_stream(chain, blocks, write, None, tail, progress)
+        frames = run_stream(chain, blocks, write, tail, progress)
     result = RenderResult(output, frames, rate, frames / rate, time.perf_counter() - start, chain.describe())
     host.pm.hook.after_render(job=job, result=result)
     return result
@@ -135,7 +135,7 @@ def render_array(host: PluginHost, specs: Sequence[StepSpec], audio: np.ndarray,
     chain = build_chain(host, specs, sample_rate, audio.shape[0], size, device)
     out: list[np.ndarray] = []
     blocks = (audio[:, i : i + size] for i in range(0, n, size))
-    run_stream(chain, blocks, out.append, n, chain.tail_seconds() if tail is None else tail)
+    run_stream(chain, blocks, out.append, chain.tail_seconds() if tail is None else tail)
     return np.concatenate(out, axis=-1)
 
 

@@ -41,8 +41,9 @@ class Chain:
     """Effects prepared for one stream format; ``push`` blocks through, then drain with silence."""
 
     def __init__(self, effects: Sequence[Effect], sample_rate: int, channels: int,
-                 block_size: int = 8192, device: str = "auto") -> None:
+                 block_size: int = 8192, device: str = "auto", compensate_latency: bool = True) -> None:
         self.effects = list(effects)
+        self.compensate_latency = compensate_latency
         self.sample_rate = sample_rate
         self.in_channels = channels
         self.block_size = block_size
@@ -94,7 +95,7 @@ class Chain:
                 if run:
                     close_runs()
                 effect.prepare(rate, channels, self.block_size, self.device)
-                torch_run.append(EffectStage(effect))
+                torch_run.append(EffectStage(effect, self.compensate_latency))
                 continue
             close_runs()
             stage = self._single_stage(effect, rate, 1 if per_channel else channels)
@@ -122,7 +123,7 @@ class Chain:
             if effect.streams:
                 return PedalboardStage([effect], rate)
             return WindowedPedalboardStage(effect, rate)
-        stage = EffectStage(effect)
+        stage = EffectStage(effect, self.compensate_latency)
         return TorchSegment([stage], device) if effect.backend == "torch" else stage
 
     # -- running -----------------------------------------------------------

@@ -6,7 +6,7 @@ import shlex
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 from plugin_specs import ChainError
 
@@ -51,16 +51,21 @@ def parse_inline(text: str) -> list[StepSpec]:
         where = f"chain step {number}"
         if not words:
             raise ChainError(f"{where}: empty step (check the '|' separators)")
-        params: dict[str, Any] = {}
-        for word in words[1:]:
-            name, eq, value = word.partition("=")
-            if not eq or not name:
-                raise ChainError(f"{where} ({words[0]}): expected name=value, got {word!r}")
-            if name in params:
-                raise ChainError(f"{where} ({words[0]}): parameter {name!r} given twice")
-            params[name] = value
-        out.append(StepSpec(words[0], params, where))
+        out.append(StepSpec(words[0], parse_params(words[1:], f"{where} ({words[0]})"), where))
     return out
+
+
+def parse_params(words: Sequence[str], where: str) -> dict[str, str]:
+    """``name=value`` words to a dict; values stay strings for the plugin's declarations to parse."""
+    params: dict[str, str] = {}
+    for word in words:
+        name, eq, value = word.partition("=")
+        if not eq or not name:
+            raise ChainError(f"{where}: expected name=value, got {word!r}")
+        if name in params:
+            raise ChainError(f"{where}: parameter {name!r} given twice")
+        params[name] = value
+    return params
 
 
 def parse_chain_file(path: Path) -> list[StepSpec]:

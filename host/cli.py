@@ -100,6 +100,52 @@ def info_cmd(plugin_id: str, as_json: bool) -> None:
         click.echo(f"    {p['name']} ({p['type']}, default {p['default']}{unit}) {span}{choices} {p['description']}")
 
 
+@cli.command("validate")
+@click.argument("plugin_ref")
+@click.option("--strictness", type=click.IntRange(1, 10), default=5, show_default=True,
+              help="1 is a smoke test; 10 sweeps every rate, block size and signal.")
+@click.option("-p", "--param", "params", multiple=True, metavar="NAME=VALUE",
+              help="Parameter for every instance under test (repeatable).")
+@click.option("--check", "only", multiple=True, metavar="NAME", help="Run only these checks (repeatable).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed for fuzzed parameter values.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable report.")
+def validate_cmd(plugin_ref: str, strictness: int, params: tuple[str, ...], only: tuple[str, ...], seed: int,
+                 as_json: bool) -> None:
+    """Check a plugin against the plugin contract; exit 1 if any check fails."""
+    from .chain_spec import parse_params
+    from .validation import CHECKS, Subject, validate
+
+    unknown = [name for name in only if name not in CHECKS]
+    if unknown:
+        raise SynthHostError(f"--check {unknown[0]}: unknown check (known: {', '.join(CHECKS)})")
+    host = get_host()
+    subject = Subject.from_host(host, plugin_ref, parse_params(params, "--param"))
+    marks = {"pass": "[green]PASS[/]", "fail": "[red]FAIL[/]", "skip": "[yellow]SKIP[/]"}
+    from rich.console import Console
+
+    console = Console(highlight=False, soft_wrap=True)
+
+    def show(result: Any) -> None:
+        if not as_json:
+            console.print(f"{marks[result.status]} {result.name:<22} {result.seconds:6.2f} s  {result.message}",
+                          markup=True)
+
+    try:
+        if not as_json:
+            console.print(f"validating {subject.id} ({subject.kind}) at strictness {strictness}")
+        report = validate(subject, strictness, only or None, seed, on_result=show)
+    finally:
+        subject.close()
+    if as_json:
+        _echo_json(report.to_dict())
+    else:
+        failed = len(report.failures)
+        console.print(f"{len(report.results) - failed} passed, {failed} failed" if failed
+                      else f"all {len(report.results)} checks passed")
+    if not report.passed:
+        raise click.exceptions.Exit(1)
+
+
 def _collect_inputs(paths: tuple[str, ...]) -> list[tuple[Path, Path | None]]:
     from .audio_io import READ_EXTENSIONS
 

@@ -29,9 +29,21 @@ class Plugin:
         self.block_size: int | None = None
         self.device: str = "cpu"
 
+    @classmethod
+    def example_params(cls, workdir: str) -> dict[str, Any]:
+        """Parameters that make a working instance, for the validator, tests and docs.
+
+        Override when a parameter has no usable default (a file path, say); fixture
+        files may be written into ``workdir``.
+        """
+        return {}
+
     def set_parameter(self, name: str, value: Any) -> None:
         """Change one parameter between blocks; validated like construction."""
-        self.params[name] = validate_params(self.parameters, {name: value}, owner=self.info.id)[name]
+        declared = [p for p in self.parameters if p.name == name]
+        if not declared:
+            validate_params(self.parameters, {name: value}, owner=self.info.id)  # raises "unknown parameter"
+        self.params[name] = declared[0].coerce(value, self.info.id)
 
     def prepare(self, sample_rate: int, channels: int, block_size: int, device: str = "cpu") -> None:
         """Called once before audio flows; load models and size buffers here, not in ``__init__``."""

@@ -19,6 +19,7 @@ class Parameter:
 
     ``type`` is one of ``"float"``, ``"int"``, ``"bool"``, ``"str"``.
     ``minimum``/``maximum`` bound numbers (inclusive); ``choices`` restricts any type.
+    A ``default`` of ``None`` means "unset"; ``required`` parameters must then be given.
     """
 
     name: str
@@ -29,6 +30,7 @@ class Parameter:
     choices: Sequence[Any] | None = None
     unit: str = ""
     description: str = ""
+    required: bool = False
 
     def __post_init__(self) -> None:
         if self.type not in _TYPES:
@@ -97,6 +99,8 @@ class Parameter:
             out["choices"] = list(self.choices)
         out["unit"] = self.unit
         out["description"] = self.description
+        if self.required:
+            out["required"] = True
         return out
 
 
@@ -113,4 +117,8 @@ def validate_params(
     values = {p.name: p.default for p in declared}
     for name, value in given.items():
         values[name] = by_name[name].coerce(value, owner)
+    for p in declared:
+        if p.required and values[p.name] is None:
+            prefix = f"{owner}: " if owner else ""
+            raise ParameterError(f"{prefix}parameter {p.name!r} is required")
     return values

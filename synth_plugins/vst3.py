@@ -117,6 +117,7 @@ def load_vst3(ref: str, params: dict[str, Any]) -> VST3Effect:
         authors=(str(getattr(loaded, "manufacturer_name", "") or "unknown"),),
         description=f"VST3 plugin {loaded.name} ({getattr(loaded, 'category', '')})",
         tags=("vst3",),
+        license="proprietary or unknown: see the plugin vendor",
         channels=None if _accepts_mono(loaded) else (2,),
         latency_samples=int(getattr(loaded, "reported_latency_samples", 0) or 0),
         stateful=True,

@@ -81,3 +81,15 @@ def test_vst3_streams_like_whole_buffer_and_restores_state(host, eq_path, tmp_pa
     assert fresh.params["mid_db"] == 12.0 and fresh.pedalboard_plugin().high_db == pytest.approx(-12.0, abs=0.05)
     with pytest.raises(PluginError, match="preset .*missing.vstpreset: no such file"):
         instantiate(host, parse_chain(f"vst3:{eq_path} preset={tmp_path / 'missing.vstpreset'}"))
+
+
+def test_vst3_passes_the_validator_at_highest_strictness(host, eq_path):
+    from host.validation import Subject, validate
+
+    subject = Subject.from_host(host, f"vst3:{eq_path}")
+    try:
+        report = validate(subject, 10)
+    finally:
+        subject.close()
+    assert report.passed, [(r.name, r.message) for r in report.failures]
+    assert {r.name for r in report.results} >= {"latency", "automation-clicks", "concurrency", "state-roundtrip"}

@@ -175,10 +175,12 @@ class Runner:
             plugin.prepare(sample_rate, channels, block_size, device)
 
     def run(self, audio: np.ndarray, tail: float = 0.0, at: int | None = None,
-            action: Callable[[], None] | None = None, seed: int = 0, reset: bool = True) -> Any:
+            action: Callable[[], None] | None = None, seed: int = 0, reset: bool = True,
+            pace: Callable[[Iterator[np.ndarray]], Iterator[np.ndarray]] | None = None) -> Any:
         """Effects: aligned output (plus ``tail`` seconds). Others: their natural result.
 
         ``reset=False`` is for worker threads: VST3 plugins may only be reset on the main thread.
+        ``pace`` wraps the block iterator, to interleave two runners block by block.
         """
         p = self.plugin
         if self.chain is not None:
@@ -187,7 +189,8 @@ class Runner:
             if reset:
                 self.chain.reset()
             out: list[np.ndarray] = []
-            run_stream(self.chain, blocks_of(audio, self.block_size, at, action), out.append, tail)
+            blocks = blocks_of(audio, self.block_size, at, action)
+            run_stream(self.chain, pace(blocks) if pace else blocks, out.append, tail)
             return np.concatenate(out, axis=-1) if out else audio[:, :0]
         if reset:
             p.reset()

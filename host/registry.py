@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from dataclasses import dataclass, field
 from importlib import metadata
 from types import ModuleType
@@ -75,9 +76,10 @@ class PluginHost:
         self.deny = set(deny) if deny is not None else (_names(env.get(DENY_ENV)) or set())
         self.pm = pluggy.PluginManager(plugin_specs.PROJECT)
         self.pm.add_hookspecs(hookspecs)
-        if trace if trace is not None else env.get(TRACE_ENV, "") not in ("", "0"):
-            self.pm.trace.root.setwriter(sys.stderr.write)
-            self.pm.enable_tracing()
+        self.tracing = trace if trace is not None else env.get(TRACE_ENV, "") not in ("", "0")
+        if self.tracing:
+            self.pm.add_hookcall_monitoring(self._before_hook, self._after_hook)
+            self._clock: list[float] = []
         self.records: dict[str, PluginRecord] = {}
         self.failures: list[PluginRecord] = []
         self.schemes: dict[str, tuple[Callable[..., Any], str]] = {}
@@ -86,6 +88,22 @@ class PluginHost:
         if autoload:
             self.load_entry_points()
             self.start()
+
+    # -- tracing (SYNTH_HOST_TRACE_PLUGINS=1) ------------------------------------
+
+    def trace(self, message: str) -> None:
+        if self.tracing:
+            sys.stderr.write(f"synth-host trace: {message}\n")
+
+    def _before_hook(self, hook_name: str, impls: list[Any], kwargs: dict[str, Any]) -> None:
+        self._clock.append(time.perf_counter())
+        names = ", ".join(i.plugin_name for i in impls) or "no implementations"
+        self.trace(f"call {hook_name}({', '.join(kwargs)}) -> {names}")
+
+    def _after_hook(self, outcome: Any, hook_name: str, impls: list[Any], kwargs: dict[str, Any]) -> None:
+        ms = (time.perf_counter() - self._clock.pop()) * 1000
+        error = outcome.exception
+        self.trace(f"done {hook_name} in {ms:.1f} ms" + (f", raised {type(error).__name__}: {error}" if error else ""))
 
     # -- loading -----------------------------------------------------------
 
@@ -104,8 +122,11 @@ class PluginHost:
                 continue
             if self.pm.get_plugin(ep.name) is not None:
                 continue
+            start = time.perf_counter()
             try:
                 module = ep.load()
+                self.trace(f"imported entry point {ep.name} = {ep.value} ({package} {version}) "
+                           f"in {(time.perf_counter() - start) * 1000:.1f} ms")
             except Exception as exc:  # a broken plugin must not take the host down
                 self._fail(ep.name, package, version, f"import failed: {type(exc).__name__}: {exc}")
                 continue
@@ -152,8 +173,11 @@ class PluginHost:
                 if impl.plugin_name != source:
                     continue
                 register = self._register_fn(kind, source, package, version, hooks)
+                start, before = time.perf_counter(), len(self.records)
                 try:
                     impl.function(register=register)
+                    self.trace(f"{hook_name} from {source} ({package}) registered {len(self.records) - before} "
+                               f"plugin(s) in {(time.perf_counter() - start) * 1000:.1f} ms")
                 except PluginError:
                     raise
                 except Exception as exc:

@@ -146,6 +146,21 @@ def validate_cmd(plugin_ref: str, strictness: int, params: tuple[str, ...], only
         raise click.exceptions.Exit(1)
 
 
+@cli.command("new-plugin")
+@click.argument("name")
+@click.option("--kind", type=click.Choice(["effect", "generator", "watermark", "classifier"]), default="effect",
+              show_default=True)
+@click.option("-o", "--output-dir", default=".", show_default=True, help="Folder to create the package in.")
+@click.option("--author", default="Your Name", show_default=True)
+def new_plugin_cmd(name: str, kind: str, output_dir: str, author: str) -> None:
+    """Scaffold a plugin package: pyproject with entry point, plugin, tests and README."""
+    from .scaffold import scaffold
+
+    root = scaffold(name, kind, Path(output_dir), author)
+    click.echo(f"created {root}")
+    click.echo(f'next: cd {root} && pip install -e ".[test]" && synth-host validate {name} && python -m pytest')
+
+
 def _collect_inputs(paths: tuple[str, ...]) -> list[tuple[Path, Path | None]]:
     from .audio_io import READ_EXTENSIONS
 

@@ -17,7 +17,7 @@ from .errors import (
 from .hookspecs import PROJECT, hookimpl, hookspec
 from .info import KINDS, PluginInfo
 from .params import Parameter, validate_params
-from .results import ClassificationResult, Segment, WatermarkDetection
+from .results import ClassificationResult, Note, Segment, WatermarkDetection
 
 API_VERSION = "1.0"
 
@@ -32,6 +32,7 @@ __all__ = [
     "KINDS",
     "OutputError",
     "PROJECT",
+    "Note",
     "Parameter",
     "ParameterError",
     "Plugin",

@@ -101,7 +101,11 @@ class Generator(Plugin):
     def generate(
         self, duration: float, sample_rate: int, seed: int = 0, notes: Sequence[Any] | None = None
     ) -> Any:
-        """Return float32 ``(channels, samples)`` audio of ``round(duration * sample_rate)`` samples."""
+        """Return float32 ``(channels, samples)`` audio of ``round(duration * sample_rate)`` samples.
+
+        ``notes`` is a sequence of :class:`~plugin_specs.results.Note` (or equal tuples); without
+        notes a generator plays its default material.
+        """
         raise NotImplementedError
 
 

@@ -3,7 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
+
+
+class Note(NamedTuple):
+    """One note for a generator: times in seconds, MIDI pitch (fractional allowed), velocity 1..127."""
+
+    start: float
+    duration: float
+    pitch: float
+    velocity: int = 100
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from typing import Any, Callable, Iterator
 
 import numpy as np
 
-from plugin_specs import Parameter, Plugin
+from plugin_specs import Note, Parameter, Plugin
 from plugin_specs.base import KIND_CLASSES
 
 Factory = Callable[[dict[str, Any]], Plugin]
@@ -113,20 +113,22 @@ def random_value(p: Parameter, rng: random.Random) -> Any:
     return min(max(value, lo), hi)
 
 
-def other_value(p: Parameter, current: Any) -> Any | None:
-    """A value far from ``current``, to show the parameter changes the output."""
+def other_values(p: Parameter, current: Any) -> list[Any]:
+    """Values far from ``current`` (the range's ends and its middle), to show the parameter matters."""
     if p.choices:
-        rest = [c for c in p.choices if c != current]
-        return rest[0] if rest else None
+        return [c for c in p.choices if c != current]
     if p.type == "bool":
-        return not current
-    if p.minimum is None and p.maximum is None:
-        return None
-    lo = p.minimum if p.minimum is not None else current - 1
-    hi = p.maximum if p.maximum is not None else current + 1
-    far = lo if abs(current - lo) > abs(hi - current) else hi
-    value = current + 0.5 * (far - current)
-    return int(round(value)) if p.type == "int" else float(value)
+        return [not current]
+    if p.minimum is None or p.maximum is None:
+        return []
+    lo, hi = p.minimum, p.maximum
+    middle = (lo * hi) ** 0.5 if lo > 0 and hi / lo > 100 else 0.5 * (lo + hi)
+    values = [lo, hi, middle]
+    if p.type == "int":
+        values = [int(round(v)) for v in values]
+    else:
+        values = [float(v) for v in values]
+    return [v for i, v in enumerate(values) if v != current and v not in values[:i]]
 
 
 def automation_move(p: Parameter, current: Any) -> Any | None:
@@ -155,6 +157,13 @@ def blocks_of(audio: np.ndarray, block: int, at: int | None = None,
         if action is not None and start == at:
             action()
         yield audio[:, start : start + block]
+
+
+def test_notes(seconds: float) -> list[Note]:
+    """A short phrase: a rising line with one chord, ending before ``seconds``."""
+    step = seconds / 6
+    line = [Note(i * step, 0.8 * step, 60 + 2 * i, 60 + 10 * i) for i in range(4)]
+    return line + [Note(4 * step, step, pitch, 90) for pitch in (48, 55, 64)]
 
 
 class Runner:
@@ -194,8 +203,12 @@ class Runner:
             return np.concatenate(out, axis=-1) if out else audio[:, :0]
         if reset:
             p.reset()
-        if p.kind == "generator":
-            return np.asarray(p.generate(audio.shape[-1] / self.sample_rate, self.sample_rate, seed=seed))  # type: ignore[attr-defined]
+        if p.kind == "generator":  # both its default material and a short phrase of notes
+            seconds = audio.shape[-1] / self.sample_rate
+            free = np.asarray(p.generate(seconds, self.sample_rate, seed=seed))  # type: ignore[attr-defined]
+            p.reset()
+            played = np.asarray(p.generate(seconds, self.sample_rate, seed=seed, notes=test_notes(seconds)))  # type: ignore[attr-defined]
+            return np.concatenate([free, played], axis=-1) if free.ndim == played.ndim == 2 else free
         if p.kind == "watermark":
             return np.asarray(p.embed(audio, "a5c3"[: p.message_bits // 4].ljust(p.message_bits // 4, "0")))  # type: ignore[attr-defined]
         return p.classify(audio)  # type: ignore[attr-defined]

@@ -20,6 +20,7 @@ class Parameter:
     ``type`` is one of ``"float"``, ``"int"``, ``"bool"``, ``"str"``.
     ``minimum``/``maximum`` bound numbers (inclusive); ``choices`` restricts any type.
     A ``default`` of ``None`` means "unset"; ``required`` parameters must then be given.
+    ``automatable=False`` marks settings fixed once audio flows (a lookahead that sets latency).
     """
 
     name: str
@@ -31,6 +32,7 @@ class Parameter:
     unit: str = ""
     description: str = ""
     required: bool = False
+    automatable: bool = True
 
     def __post_init__(self) -> None:
         if self.type not in _TYPES:
@@ -101,6 +103,8 @@ class Parameter:
         out["description"] = self.description
         if self.required:
             out["required"] = True
+        if not self.automatable:
+            out["automatable"] = False
         return out
 
 

@@ -139,12 +139,13 @@ def latency(ctx: Context) -> dict[str, Any]:
     s = ctx.subject
     rate, ch = s.default_rate(), s.default_channels()
     effect = s.make()
-    declared = effect.latency_samples()
+    runner = Runner(effect, rate, ch, compensate_latency=False)
+    declared = effect.latency_samples()  # after prepare: latency may depend on the sample rate
     n = max(rate, 4 * declared + 8192)
     x = np.zeros((ch, n), dtype=np.float32)
     at = n // 4
     x[:, at] = 0.5
-    y = Runner(effect, rate, ch, compensate_latency=False).run(x)
+    y = runner.run(x)
     window = _response_window(y, at)
     method = "impulse"
     if window is None:
@@ -197,7 +198,7 @@ def automation_clicks(ctx: Context) -> dict[str, Any]:
     for p in s.parameters:
         current = s.base_params.get(p.name, p.default)
         value = automation_move(p, current)
-        if value is None or p.name in s.base_params:
+        if value is None or p.name in s.base_params or not p.automatable:
             continue
         moved += 1
         before = Runner(s.make(), rate, ch, block_size=512).run(x)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import math
 import os
@@ -173,6 +174,12 @@ def parameter_ranges(ctx: Context) -> str:
 def import_time(ctx: Context) -> dict[str, Any]:
     """The plugin's module imports quickly and leaves torch unimported (plugins load at every start)."""
     module = ctx.subject.module
+    try:
+        importable = importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
+        importable = False
+    if not importable:
+        raise CheckSkipped(f"{module} was defined at run time, not imported from a file")
     code = ("import json, sys, time\nt = time.perf_counter()\nimport importlib\n"
             f"importlib.import_module({module!r})\n"
             "print(json.dumps({'seconds': time.perf_counter() - t, 'torch': 'torch' in sys.modules}))")

@@ -7,10 +7,11 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from plugin_specs import ChainError, Effect, SynthHostError
+from plugin_specs import ChainError, Classifier, Effect, SynthHostError
 from plugin_specs.pedalboard_effect import PedalboardEffect
 
 from .chain_spec import StepSpec
+from .analysis import AnalysisStage
 from .devices import resolve_device
 from .registry import PluginHost
 from .stages import (EffectStage, PedalboardStage, PerChannelStage, ResampleStage, ShiftStage, Stage,
@@ -19,16 +20,17 @@ from .stages import (EffectStage, PedalboardStage, PerChannelStage, ResampleStag
 DEFAULT_TAIL_CAP = 10.0
 
 
-def instantiate(host: PluginHost, specs: Sequence[StepSpec]) -> list[Effect]:
-    """Create and validate every step before any audio is read."""
+def instantiate(host: PluginHost, specs: Sequence[StepSpec]) -> list[Any]:
+    """Create and validate every step before any audio is read; classifiers become analysis steps."""
     effects = []
     for spec in specs:
         try:
             plugin = host.create(spec.ref, spec.params)
         except SynthHostError as exc:
             raise type(exc)(f"{spec.where}: {exc}" if spec.where else str(exc)) from None
-        if not isinstance(plugin, Effect):
-            raise ChainError(f"{spec.where}: {spec.ref!r} is a {plugin.kind}, and only effects can be chain steps")
+        if not isinstance(plugin, (Effect, Classifier)):
+            raise ChainError(f"{spec.where}: {spec.ref!r} is a {plugin.kind}; chain steps are effects "
+                             "or classifiers (analysis steps)")
         effects.append(plugin)
     return effects
 
@@ -47,7 +49,7 @@ class Chain:
         self.sample_rate = sample_rate
         self.in_channels = channels
         self.block_size = block_size
-        needs_torch = any(e.backend == "torch" for e in self.effects)
+        needs_torch = any(getattr(e, "backend", "torch") == "torch" for e in self.effects)
         self.device = resolve_device(device) if needs_torch else "cpu"
         self.stages: list[Stage] = []
         self.out_channels = self._build()
@@ -68,6 +70,11 @@ class Chain:
                 torch_run.clear()
 
         for effect in self.effects:
+            if isinstance(effect, Classifier):
+                close_runs()
+                effect.prepare(self.sample_rate, channels, self.block_size, self.device)
+                self.stages.append(AnalysisStage(effect, self.sample_rate))
+                continue
             info = effect.info
             rate = self.sample_rate
             if info.sample_rates and rate not in info.sample_rates:
@@ -130,7 +137,7 @@ class Chain:
 
     def tail_seconds(self, cap: float = DEFAULT_TAIL_CAP) -> float:
         """Declared tails add up in series; the default render caps them."""
-        total = sum(e.tail_seconds() for e in self.effects)
+        total = sum(e.tail_seconds() for e in self.effects if isinstance(e, Effect))
         return min(total, cap) if math.isfinite(total) else cap
 
     @property
@@ -154,6 +161,23 @@ class Chain:
         out: list[np.ndarray] = []
         run_stream(self, iter([audio]), out.append, tail_seconds)
         return np.concatenate(out, axis=-1) if out else audio[:, :0]
+
+    def finish(self, frames: int) -> None:
+        """End of stream: analysis steps classify what they still hold of the first ``frames``."""
+        for stage in self.stages:
+            if isinstance(stage, AnalysisStage):
+                stage.finish(frames)
+
+    def analysis(self) -> dict[str, Any]:
+        """Each analysis step's result, keyed by plugin id (``id#2`` for a repeated id)."""
+        out: dict[str, Any] = {}
+        for stage in self.stages:
+            if isinstance(stage, AnalysisStage):
+                key, n = stage.plugin.info.id, 2
+                while key in out:
+                    key, n = f"{stage.plugin.info.id}#{n}", n + 1
+                out[key] = stage.result().to_dict()
+        return out
 
     def describe(self) -> list[str]:
         return [s.name for s in self.stages]

@@ -191,9 +191,11 @@ def _collect_inputs(paths: tuple[str, ...]) -> list[tuple[Path, Path | None]]:
 @click.option("--sample-rate", type=click.IntRange(1000, 768000), default=None, help="Output rate [default: the input's].")
 @click.option("--overwrite", is_flag=True, help="Replace existing output files.")
 @click.option("--sanitize", is_flag=True, help="Replace NaN/Inf input samples with silence instead of failing.")
+@click.option("--report", "report_path", type=click.Path(dir_okay=False), default=None,
+              help="Write a JSON report: per file, render figures and each analysis step's results.")
 def process_cmd(inputs: tuple[str, ...], output: str, chain_text: str, device: str, tail: float | None,
                 block_size: int, fmt: str | None, subtype: str | None, sample_rate: int | None,
-                overwrite: bool, sanitize: bool) -> None:
+                overwrite: bool, sanitize: bool, report_path: str | None) -> None:
     """Render INPUT files or folders through a chain."""
     from .chain import instantiate
     from .chain_spec import parse_chain
@@ -206,7 +208,7 @@ def process_cmd(inputs: tuple[str, ...], output: str, chain_text: str, device: s
     host = get_host()
     specs = parse_chain(chain_text)
     effects = instantiate(host, specs)  # every parameter is checked before any audio is read
-    if any(e.backend == "torch" for e in effects):
+    if any(getattr(e, "backend", "torch") == "torch" for e in effects):
         resolve_device(device)
     options = RenderOptions(block_size, device, tail, sample_rate, fmt, subtype, overwrite, sanitize)
     jobs = _collect_inputs(inputs)
@@ -220,6 +222,7 @@ def process_cmd(inputs: tuple[str, ...], output: str, chain_text: str, device: s
         except OSError as exc:
             raise OutputError(f"{out}: cannot create output folder: {exc.strerror or exc}") from None
     failures = 0
+    reports: list[dict[str, Any]] = []
     with Progress(enabled=sys.stderr.isatty()) as progress:
         for source, root in jobs:
             target = out if single else output_path_for(source, root, out, fmt)
@@ -230,12 +233,25 @@ def process_cmd(inputs: tuple[str, ...], output: str, chain_text: str, device: s
                 if not single:
                     target.parent.mkdir(parents=True, exist_ok=True)
                 task = progress.start(source.name, info.frames * (sample_rate or info.sample_rate) / info.sample_rate)
-                render_file(host, specs, source, target, options, progress=task, info=info)
+                result = render_file(host, specs, source, target, options, progress=task, info=info)
+                reports.append({"input": str(source), "output": str(result.output), "frames": result.frames,
+                                "seconds": result.seconds, "speed": result.speed, "analysis": result.analysis})
+                for plugin_id, found in result.analysis.items():
+                    top = ", ".join(f"{k} {v:.2f}" for k, v in sorted(found["scores"].items(), key=lambda kv: -kv[1])[:3])
+                    click.echo(f"{source}: {plugin_id}: {top}; {len(found['segments'])} segments")
             except SynthHostError as exc:
                 if single:
                     raise
                 failures += 1
                 progress.error(str(exc))
+    if report_path:
+        target_report = Path(report_path)
+        tmp = target_report.with_name(f".{target_report.name}.part")
+        try:
+            tmp.write_text(json.dumps(reports, indent=2, default=str) + "\n")
+            tmp.replace(target_report)
+        except OSError as exc:
+            raise OutputError(f"{target_report}: cannot write report: {exc.strerror or exc}") from None
     if failures:
         raise click.exceptions.Exit(1)
 
@@ -262,6 +278,9 @@ def demo_cmd(output: str, seconds: float, overwrite: bool) -> None:
     click.echo(f"wrote {result.output}: {result.seconds:.1f} s at {result.sample_rate} Hz, "
                f"rendered {result.speed:.0f}x faster than real time")
     click.echo(f"chain: {DEMO_CHAIN}")
+
+
+from . import cli_models  # noqa: E402,F401  (registers data, train, eval and classify)
 
 
 def main(argv: list[str] | None = None) -> int:

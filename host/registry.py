@@ -227,7 +227,9 @@ class PluginHost:
             hint = f" (did you mean {near[0]!r}?)" if near else "; run `synth-host plugins` to list them"
             raise PluginError(f"unknown plugin {plugin_id!r}{hint}")
         if kind is not None and record.kind != kind:
-            raise PluginError(f"plugin {plugin_id!r} is a {record.kind}, not a {kind}")
+            article = lambda word: "an" if word[0] in "aeiou" else "a"  # noqa: E731
+            raise PluginError(f"plugin {plugin_id!r} is {article(record.kind)} {record.kind}, "
+                              f"not {article(kind)} {kind}")
         return record.cls
 
     def create(self, ref: str, params: dict[str, Any] | None = None, kind: str | None = None) -> Plugin:

@@ -48,6 +48,7 @@ class RenderResult:
     seconds: float
     elapsed: float
     stages: list[str] = field(default_factory=list)
+    analysis: dict[str, Any] = field(default_factory=dict)
 
     @property
     def speed(self) -> float:
@@ -79,6 +80,7 @@ def run_stream(chain: Chain, blocks: Iterable[np.ndarray], write: Callable[[np.n
         keep = out[:, : target - emitted]
         write(keep)
         emitted += keep.shape[-1]
+    chain.finish(target)
     return emitted
 
 
@@ -119,7 +121,8 @@ def render_file(host: PluginHost, specs: Sequence[StepSpec], input_path: Path, o
         blocks = resampled(read_blocks(info, options.block_size, options.sanitize),
                            info.sample_rate, rate, info.channels)
         frames = run_stream(chain, blocks, write, tail, progress)
-    result = RenderResult(output, frames, rate, frames / rate, time.perf_counter() - start, chain.describe())
+    result = RenderResult(output, frames, rate, frames / rate, time.perf_counter() - start, chain.describe(),
+                          chain.analysis())
     host.pm.hook.after_render(job=job, result=result)
     return result
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from plugin_specs import Effect, Parameter, PluginInfo, hookimpl
+from plugin_specs import ClassificationResult, Classifier, Effect, Generator, Parameter, PluginInfo, Segment, hookimpl
 
 
 class TorchOnePole(Effect):
@@ -120,3 +120,43 @@ TOY_EFFECTS = [TorchOnePole, TorchFIR, DelayLine, MonoPolarity, Needs16k, FixedB
 def register_effects(register):
     for cls in TOY_EFFECTS:
         register(cls)
+
+
+class LevelTagger(Classifier):
+    """Labels each 100 ms frame loud or quiet: a classifier whose exact answer the tests know."""
+
+    info = PluginInfo(id="test-level", name="Level tagger", version="1.0.0", description="Loud or quiet.",
+                      authors=("tests",), license="MIT")
+    labels = ("loud", "quiet")
+
+    def classify(self, audio):
+        frame = self.sample_rate // 10
+        n = audio.shape[-1] // frame
+        rms = np.sqrt(np.mean(audio[:, : n * frame].reshape(audio.shape[0], n, frame) ** 2, axis=(0, 2)))
+        loud = rms > 0.05
+        segments, start = [], 0
+        for i in range(1, n + 1):
+            if i == n or loud[i] != loud[start]:
+                segments.append(Segment(start / 10, i / 10, "loud" if loud[start] else "quiet", 1.0))
+                start = i
+        share = float(loud.mean()) if n else 0.0
+        return ClassificationResult({"loud": share, "quiet": 1.0 - share}, segments)
+
+
+@hookimpl
+def register_classifiers(register):
+    register(LevelTagger)
+
+
+class Tone(Generator):
+    info = PluginInfo(id="test-tone", name="Tone", version="1.0.0", description="A sine.", authors=("tests",),
+                      license="MIT")
+
+    def generate(self, duration, sample_rate, seed=0, notes=None):
+        t = np.arange(round(duration * sample_rate)) / sample_rate
+        return (0.1 * np.sin(2 * np.pi * 440 * t))[None].astype(np.float32)
+
+
+@hookimpl
+def register_generators(register):
+    register(Tone)

@@ -1,0 +1,1 @@
+"""Model definitions (torch ``nn.Module``), kept apart from plugin adapters and training scripts."""

@@ -1,0 +1,134 @@
+"""``synth-host eval MODEL``: held-out test metrics for the shipped weights, peers beside them."""
+
+from __future__ import annotations
+
+import datetime
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from synth_plugins.weights import weights_path
+
+from .registry import MODELS
+
+
+def _plugin(model: str, device: str) -> Any:
+    from host.registry import PluginHost
+
+    plugin = PluginHost().create(model)
+    plugin.prepare(16000, 1, 8192, device)
+    return plugin
+
+
+def evaluate(model: str, corpus: Path, device: str = "cpu") -> dict[str, Any]:
+    import torch
+
+    torch.manual_seed(0)
+    task = MODELS[model][0](corpus)
+    plugin = _plugin(model, device)
+    report: dict[str, Any] = {"model": model, "date": datetime.date.today().isoformat(), "device": device,
+                              "weights_bytes": weights_path(model).stat().st_size,
+                              "parameters": int(sum(p.numel() for p in plugin.model.parameters()))}
+    if model == "content-classifier":
+        report.update(_content(task, plugin, device))
+    else:
+        report.update(_instrument(task, plugin, device))
+    return report
+
+
+def _content(task: Any, plugin: Any, device: str) -> dict[str, Any]:
+    clean = task.scenes("test", 160, seed=99)
+    edited = task.scenes("test", 80, seed=98, augment=True)
+    ours_clean = task.evaluate(plugin.model, device, clean)
+    ours_edited = task.evaluate(plugin.model, device, edited)
+    out: dict[str, Any] = {"test_clean": ours_clean, "test_augmented": ours_edited,
+                           "scenes": {"clean": len(clean), "augmented": len(edited), "seconds_each": 6.0}}
+    speed = _speed(lambda x: plugin.classify(x[None]), 16000)
+    out["speed_x_realtime_1_thread"] = speed
+    peer = _silero(task, clean + edited)
+    if peer:
+        ours_f1 = _speech_f1(task, plugin, device, clean + edited)
+        out["vs_silero"] = {"scenes": len(clean) + len(edited), "content_classifier_speech_f1": ours_f1,
+                            **peer, "speed_ratio": speed / peer["silero_x_realtime_1_thread"]}
+    out["headline"] = {
+        "frame accuracy (clean test scenes)": round(ours_clean["frame_accuracy"], 4),
+        "frame accuracy (augmented test scenes)": round(ours_edited["frame_accuracy"], 4),
+        "speed, 1 CPU thread": f"{speed:.0f}x real time",
+    }
+    if peer:
+        out["headline"]["speech F1 vs silero-vad"] = (f"{out['vs_silero']['content_classifier_speech_f1']:.4f} vs "
+                                                     f"{peer['silero_speech_f1']:.4f}")
+    return out
+
+
+def _speech_truth(task: Any, scenes: list[Any]) -> tuple[np.ndarray, np.ndarray]:
+    audio = np.stack([s[0] for s in scenes])
+    truth = np.stack([s[1][0] for s in scenes]) > 0.5  # the speech row
+    return audio, truth
+
+
+def _speech_f1(task: Any, plugin: Any, device: str, scenes: list[Any]) -> float:
+    from .metrics import f1_binary
+
+    audio, truth = _speech_truth(task, scenes)
+    probs = np.concatenate([task.predict(plugin.model, audio[i : i + 16], device)[:, 0] for i in range(0, len(audio), 16)])
+    return f1_binary(truth[:, : probs.shape[1]].ravel(), (probs >= 0.5).ravel())["f1"]
+
+
+def _silero(task: Any, scenes: list[Any]) -> dict[str, Any] | None:
+    """Silero's speech decisions mapped onto our 10 ms frames, on the very same scenes."""
+    try:
+        from synth_plugins.silero import CHUNK, SileroVAD
+    except ImportError:
+        return None
+    import importlib.util
+
+    if importlib.util.find_spec("silero_vad") is None:
+        return None
+    from .metrics import f1_binary
+
+    vad = SileroVAD()
+    vad.prepare(16000, 1, 8192, "cpu")
+    audio, truth = _speech_truth(task, scenes)
+    guesses = []
+    hop = task.front.hop
+    for x, t in zip(audio, truth):
+        probs = vad.chunk_probabilities(x[None])
+        frame_chunk = np.minimum((np.arange(t.shape[0]) * hop) // CHUNK, len(probs) - 1)
+        guesses.append(probs[frame_chunk] >= 0.5)
+    speed = _speed(lambda x: vad.classify(x[None]), 16000)
+    return {"silero_speech_f1": f1_binary(truth.ravel(), np.stack(guesses).ravel())["f1"],
+            "silero_x_realtime_1_thread": speed}
+
+
+def _speed(run: Any, rate: int, seconds: float = 60.0) -> float:
+    """Times real time on one thread, front end included, best of three."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        rng = np.random.default_rng(0)
+        x = (0.1 * rng.standard_normal(int(seconds * rate))).astype(np.float32)
+        run(x[: rate])
+        best = min(_timed(run, x) for _ in range(3))
+    finally:
+        torch.set_num_threads(threads)
+    return seconds / best
+
+
+def _timed(run: Any, x: np.ndarray) -> float:
+    start = time.perf_counter()
+    run(x)
+    return time.perf_counter() - start
+
+
+def _instrument(task: Any, plugin: Any, device: str) -> dict[str, Any]:
+    test = task.examples("test")
+    result = task.evaluate(plugin.model, device, test)
+    speed = _speed(lambda x: plugin.classify(x[None]), 16000)
+    return {"test": result, "speed_x_realtime_1_thread": speed,
+            "headline": {"accuracy (held-out test clips)": round(result["accuracy"], 4),
+                         "macro F1": round(result["macro_f1"], 4), "speed, 1 CPU thread": f"{speed:.0f}x real time"}}

@@ -1,0 +1,1 @@
+"""One module per trainable model: data, loss, validation and model-card facts."""

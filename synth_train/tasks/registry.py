@@ -1,0 +1,26 @@
+"""Trainable models by name: ``synth-host train NAME`` and ``synth-host eval NAME`` look here."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable
+
+from .trainer import TrainConfig
+
+
+def _content(corpus: Path) -> Any:
+    from .tasks.content import ContentTask
+
+    return ContentTask(corpus)
+
+
+def _instrument(corpus: Path) -> Any:
+    from .tasks.instrument import InstrumentTask
+
+    return InstrumentTask(corpus)
+
+
+MODELS: dict[str, tuple[Callable[[Path], Any], TrainConfig]] = {
+    "content-classifier": (_content, TrainConfig(steps=2500, batch_size=16, lr=3e-3, val_every=250)),
+    "instrument-classifier": (_instrument, TrainConfig(steps=3000, batch_size=32, lr=2e-3, val_every=250)),
+}

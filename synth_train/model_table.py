@@ -1,0 +1,49 @@
+"""Regenerates the README's model-quality table from the shipped eval reports and model cards.
+
+``python -m synth_train.model_table --write README.md`` replaces the text between the
+``<!-- model-quality:start -->`` and ``<!-- model-quality:end -->`` markers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from synth_plugins.weights import WEIGHTS_DIR
+
+START, END = "<!-- model-quality:start -->", "<!-- model-quality:end -->"
+
+
+def table() -> str:
+    rows = ["| model | parameters | weights | trained | headline numbers (held-out test split) |",
+            "|---|---|---|---|---|"]
+    for report_path in sorted(WEIGHTS_DIR.glob("*.eval.json")):
+        report = json.loads(report_path.read_text())
+        name = report["model"]
+        card = json.loads((WEIGHTS_DIR / f"{name}.json").read_text())
+        training = card.get("training", {})
+        trained = f"{training.get('steps')} steps, {training.get('wall_seconds', 0) / 60:.1f} min on {training.get('device')}"
+        headline = "; ".join(f"{k}: {v}" for k, v in report.get("headline", {}).items())
+        rows.append(f"| `{name}` | {card['parameters']:,} | {card['weights_bytes'] / 1e6:.2f} MB | {trained} | {headline} |")
+    return "\n".join(rows)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--write", type=Path, help="README to update in place")
+    args = parser.parse_args()
+    text = table()
+    if not args.write:
+        print(text)
+        return
+    readme = args.write.read_text()
+    if START not in readme or END not in readme:
+        raise SystemExit(f"{args.write}: markers {START} / {END} not found")
+    head, rest = readme.split(START, 1)
+    _, tail = rest.split(END, 1)
+    args.write.write_text(f"{head}{START}\n{text}\n{END}{tail}")
+
+
+if __name__ == "__main__":
+    main()

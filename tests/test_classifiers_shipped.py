@@ -1,0 +1,92 @@
+"""The shipped classifier weights on material rendered fresh in the test (never seen in training)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from host.validation import Subject, validate
+from render_tools import midi_render, phrase, pink_noise, speech
+
+RATE = 16000
+
+
+@pytest.fixture(scope="module")
+def content(host):
+    plugin = host.create("content-classifier")
+    plugin.prepare(RATE, 1, 8192, "cpu")
+    return plugin
+
+
+@pytest.fixture(scope="module")
+def clips(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("clips")
+    return {
+        "speech": speech(tmp, "The quick brown fox jumps over the lazy dog while the committee debates the budget."),
+        "music": phrase(tmp, RATE, 5.0),
+        "noise": pink_noise(4.0, RATE, level=0.05),
+        "silence": np.zeros(3 * RATE, dtype=np.float32),
+    }
+
+
+@pytest.mark.parametrize("label", ["speech", "music", "noise", "silence"])
+def test_content_classifier_labels_each_kind(content, clips, label):
+    result = content.classify(clips[label][None])
+    assert result.top_label == label, result.scores
+    assert result.scores[label] > 0.6
+
+
+def test_content_timeline_finds_the_boundaries(content, clips):
+    order = ["silence", "speech", "music", "noise"]
+    parts = [clips[k][: 3 * RATE] for k in order]
+    bounds = np.cumsum([0] + [len(p) / RATE for p in parts])
+    result = content.classify(np.concatenate(parts)[None])
+    for k, label in enumerate(order):
+        mid = (bounds[k] + bounds[k + 1]) / 2
+        covering = [s for s in result.segments if s.label == label and s.start <= mid <= s.end]
+        assert covering, f"no {label} segment covers {mid:.1f} s: {result.segments}"
+        s = covering[0]
+        assert abs(s.start - bounds[k]) < 0.4 or k == 0 or label == "speech"
+    speech_segments = [s for s in result.segments if s.label == "speech"]
+    assert all(s.end <= bounds[2] + 0.4 and s.start >= bounds[1] - 0.4 for s in speech_segments)
+
+
+def test_speech_over_music_is_both(content, clips):
+    mix = clips["speech"][: 3 * RATE] + 0.3 * clips["music"][: 3 * RATE]
+    scores = content.classify(mix[None]).scores
+    assert scores["speech"] > 0.5 and scores["music"] > 0.5, scores
+
+
+@pytest.mark.parametrize("program,family", [(0, "keys"), (40, "strings"), (56, "brass"), (73, "pipe"), (33, "bass"),
+                                            (19, "organ"), (25, "guitar"), (66, "reed")])
+def test_instrument_classifier_names_the_family(host, tmp_path, program, family):
+    plugin = host.create("instrument-classifier")
+    plugin.prepare(RATE, 1, 8192, "cpu")
+    low = 36 if family == "bass" else 57
+    notes = [(0, low + step, 0.6 * i, 0.5, 96) for i, step in enumerate((0, 4, 7, 12))]
+    audio = midi_render(tmp_path, notes, {0: program}, RATE, 2.6)
+    result = plugin.classify(audio[None])
+    ranked = sorted(result.scores, key=result.scores.get, reverse=True)
+    assert family in ranked[:2], result.scores
+
+
+@pytest.mark.parametrize("plugin_id", ["content-classifier", "instrument-classifier"])
+def test_shipped_classifiers_pass_the_validator_at_highest_strictness(host, plugin_id):
+    subject = Subject.from_host(host, plugin_id)
+    try:
+        report = validate(subject, 10)
+    finally:
+        subject.close()
+    assert report.passed, [(r.name, r.message) for r in report.failures]
+
+
+def test_weights_are_small_and_carded():
+    import json
+
+    from synth_plugins.weights import card_path, weights_path
+
+    for name in ("content-classifier", "instrument-classifier"):
+        assert weights_path(name).stat().st_size <= 2_000_000
+        card = json.loads(card_path(name).read_text())
+        assert card["parameters"] > 10_000 and card["training"]["steps"] > 0
+        assert {"data", "validation", "date", "config"} <= set(card)

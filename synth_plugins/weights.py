@@ -66,6 +66,7 @@ def save_model(model: Any, path: Path, card: dict[str, Any]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".safetensors.part")
     save_file({k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}, str(tmp))
+    tmp.chmod(0o644)  # package data: readable by every user of an installed copy
     tmp.replace(path)
     card_tmp = path.with_suffix(".json.part")
     card_tmp.write_text(json.dumps(card, indent=2, sort_keys=True) + "\n")

@@ -7,6 +7,7 @@ import datetime
 import json
 import platform
 import time
+import warnings
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Protocol
@@ -54,13 +55,20 @@ class Trainer:
         torch.set_num_threads(config.threads)
         self.model = task.build_model().to(device)
         self.optimizer = torch.optim.AdamW(self.model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
-        self.schedule = torch.optim.lr_scheduler.OneCycleLR(self.optimizer, max_lr=config.lr, total_steps=config.steps,
-                                                            pct_start=0.1)
+        self.schedule = self._one_cycle(config.steps)
         self.rng = np.random.default_rng(config.seed)
         self.step = 0
         self.elapsed = 0.0
         self.best: dict[str, Any] | None = None
+        self.last_validated = -1
         run_dir.mkdir(parents=True, exist_ok=True)
+
+    def _one_cycle(self, total: int) -> Any:
+        """Warm up over 10% of the run (at least 3 steps), then anneal."""
+        import torch
+
+        return torch.optim.lr_scheduler.OneCycleLR(self.optimizer, max_lr=self.config.lr, total_steps=total,
+                                                   pct_start=min(0.5, max(0.1, 3 / total)))
 
     # -- checkpoints ---------------------------------------------------------------
 
@@ -102,7 +110,16 @@ class Trainer:
                 _, index, name = key.split(".", 2)
                 state.setdefault(int(index), {})[name] = value.to(self.device)
         self.optimizer.load_state_dict({"state": state, "param_groups": meta["param_groups"]})
-        self.schedule.load_state_dict(meta["schedule"])
+        if meta["config"]["steps"] == self.config.steps:
+            self.schedule.load_state_dict(meta["schedule"])
+        else:  # a longer (or shorter) run: the one-cycle schedule is stretched to the new total
+            import torch
+
+            self.schedule = self._one_cycle(max(self.config.steps, meta["step"] + 1))
+            with warnings.catch_warnings():  # stepping a schedule without an optimizer step is intended here
+                warnings.simplefilter("ignore")
+                for _ in range(meta["step"]):  # fast-forward the fresh schedule to where training stopped
+                    self.schedule.step()
         torch.set_rng_state(tensors["rng.torch"])
         self.rng.bit_generator.state = meta["numpy_rng"]
         self.step, self.elapsed, self.best = meta["step"], meta["elapsed"], meta["best"]
@@ -116,6 +133,7 @@ class Trainer:
             f.write(json.dumps(record, default=_jsonable) + "\n")
 
     def validate(self) -> dict[str, Any]:
+        self.last_validated = self.step
         self.model.eval()
         metrics = self.task.validate(self.model, self.device)
         self.model.train()
@@ -129,12 +147,20 @@ class Trainer:
             save_model(self.model, self.run_dir / "best.safetensors", {"step": self.step, "metrics": metrics})
         return metrics
 
-    def run(self) -> dict[str, Any]:
+    def run(self, stop_at: int | None = None) -> dict[str, Any]:
+        """Train to ``config.steps``; ``stop_at`` halts early as a crash would (the schedule is unchanged)."""
+        import torch
+
         cfg = self.config
+        if self.step == 0:  # the global torch RNG (dropout) may have moved since __init__
+            torch.manual_seed(cfg.seed + 1)
         self.model.train()
         started = time.perf_counter() - self.elapsed
         window: list[float] = []
         while self.step < cfg.steps:
+            if stop_at is not None and self.step >= stop_at:
+                self.save_checkpoint()
+                return {"steps": self.step, "wall_seconds": round(self.elapsed, 1), "best": self.best}
             if cfg.max_minutes is not None and self.elapsed > cfg.max_minutes * 60:
                 self.say(f"time limit reached at step {self.step}")
                 break
@@ -149,7 +175,7 @@ class Trainer:
             self.schedule.step()
             self.step += 1
             self.elapsed = time.perf_counter() - started
-            window.append(float(loss))
+            window.append(loss.item())
             if self.step % 50 == 0:
                 self.log({"step": self.step, "elapsed": round(self.elapsed, 1), "loss": float(np.mean(window)),
                           "lr": self.schedule.get_last_lr()[0]})
@@ -158,7 +184,7 @@ class Trainer:
                 self.validate()
             if self.step % cfg.checkpoint_every == 0:
                 self.save_checkpoint()
-        if self.best is None or self.best["step"] != self.step:
+        if self.last_validated != self.step:
             self.validate()
         self.save_checkpoint()
         return {"steps": self.step, "wall_seconds": round(self.elapsed, 1), "best": self.best}

@@ -28,3 +28,17 @@ def noise():
         return (rng.standard_normal((channels, int(seconds * sr))) * level).astype(np.float32)
 
     return make
+
+
+@pytest.fixture(scope="session")
+def small_corpus(tmp_path_factory):
+    """The small corpus preset, built once per test session with the real Debian tools."""
+    from render_tools import need
+
+    for tool in ("espeak-ng", "fluidsynth", "text2wave"):
+        need(tool)
+    from synth_train.corpus.build import build_corpus
+
+    out = tmp_path_factory.mktemp("corpus") / "small"
+    build_corpus(out, preset="small", seed=0, jobs=2)
+    return out

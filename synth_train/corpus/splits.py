@@ -37,8 +37,13 @@ def stable_rank(key: str) -> int:
 
 
 def val_programs() -> dict[str, int]:
-    """One GM program per pitched family, held out of train for validation (train soundfonts only)."""
-    return {fam: min(programs_of(fam), key=lambda p: stable_rank(f"val-program:{p}")) for fam in PITCHED_FAMILIES}
+    """One GM program per pitched family, held out of train for validation (train soundfonts only).
+
+    Drawn from the family's own GM group (programs < 104), not from the ethnic/percussive programs mapped into it,
+    so the held-out instrument is a typical member of its family.
+    """
+    return {fam: min((p for p in programs_of(fam) if p < 104), key=lambda p: stable_rank(f"val-program:{p}"))
+            for fam in PITCHED_FAMILIES}
 
 
 def train_programs(family: str) -> list[int]:

@@ -85,7 +85,8 @@ def plugin_from_stage(stage: dict) -> pedalboard.Plugin:
     if kind == "lowshelf":
         return pedalboard.LowShelfFilter(cutoff_frequency_hz=stage["cutoff_hz"], gain_db=stage["gain_db"], q=stage["q"])
     if kind == "highshelf":
-        return pedalboard.HighShelfFilter(cutoff_frequency_hz=stage["cutoff_hz"], gain_db=stage["gain_db"], q=stage["q"])
+        return pedalboard.HighShelfFilter(cutoff_frequency_hz=stage["cutoff_hz"], gain_db=stage["gain_db"],
+                                          q=stage["q"])
     if kind == "compressor":
         return pedalboard.Compressor(threshold_db=stage["threshold_db"], ratio=stage["ratio"],
                                      attack_ms=stage["attack_ms"], release_ms=stage["release_ms"])

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-SOUNDFONT = Path("/usr/share/sounds/sf2/FluidR3_GM.sf2")
+SOUNDFONT = Path("/usr/share/sounds/sf2/TimGM6mb.sf2")  # the corpus holds this soundfont out for testing
 
 
 def need(tool: str) -> None:

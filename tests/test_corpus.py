@@ -46,7 +46,8 @@ def test_every_file_is_mono_44k_flac_of_the_stated_length(corpus):
     for rec in records:
         path = out / rec["path"]
         info = sf.info(str(path))
-        assert (info.format, info.subtype, info.channels, info.samplerate) == ("FLAC", "PCM_16", 1, SAMPLE_RATE), rec["id"]
+        fmt = (info.format, info.subtype, info.channels, info.samplerate)
+        assert fmt == ("FLAC", "PCM_16", 1, SAMPLE_RATE), rec["id"]
         assert abs(info.frames / SAMPLE_RATE - rec["seconds"]) < 1e-4, rec["id"]
         audio, _ = sf.read(str(path), dtype="int16")
         if rec["content"] != ["silence"]:

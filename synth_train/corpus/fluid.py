@@ -86,10 +86,18 @@ def fluidsynth_args(soundfont: Path, midi_path: Path, wav_path: Path) -> list[st
             str(midi_path)]
 
 
-def postprocess(kind: str, x: np.ndarray) -> np.ndarray:
-    """One-shots lose their silent tail; phrases keep their window. Both get a short fade-out at the cut."""
+MIN_DRUM_S = 0.25
+
+
+def postprocess(params: dict, x: np.ndarray) -> np.ndarray:
+    """One-shots lose their silent tail (but a note keeps at least its held part, a drum hit MIN_DRUM_S, so clip
+    lengths stay regular); phrases keep their window. All get a short fade-out at the cut."""
+    kind = params["kind"]
     if kind in ("note", "drum"):
-        return fade(trim_silence(x, threshold_db=-60.0, pad_s=0.02, lead=False), fade_out_s=0.01)
+        keep = params["hold_s"] if kind == "note" else MIN_DRUM_S
+        trimmed = trim_silence(x, threshold_db=-60.0, pad_s=0.02, lead=False)
+        n = min(x.size, max(trimmed.size, int(round(keep * SAMPLE_RATE))))
+        return fade(x[:n], fade_out_s=0.01)
     return fade(x, fade_out_s=0.05)
 
 
@@ -115,7 +123,7 @@ def render_soundfont_chunk(soundfont: str, clips: list[Clip], root: Path) -> lis
                 if peak < db_to_amp(SILENT_DB):
                     records.append({"dropped": clip.id, "reason": f"{soundfont} rendered silence"})
                     continue
-                records.append(finish(clip, postprocess(clip.params["kind"], x), root))
+                records.append(finish(clip, postprocess(clip.params, x), root))
     return records
 
 

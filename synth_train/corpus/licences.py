@@ -19,7 +19,8 @@ ESPEAK = "espeak-ng: GPL-3.0-or-later (/usr/share/doc/espeak-ng/copyright); text
 
 FESTIVAL_VOICE_LICENCES = {
     "kal_diphone": "festival + kal_diphone (festvox-kallpc16k, Alan W Black and Kevin Lenzo 1998): permissive "
-                   "CSTR/CMU licence (use, modify, distribute; keep notice) (/usr/share/doc/festvox-kallpc16k/copyright)"
+                   "CSTR/CMU licence (use, modify, distribute; keep notice) "
+                   "(/usr/share/doc/festvox-kallpc16k/copyright)"
                    "; text generated here",
     "ked_diphone": "festival + ked_diphone (festvox-kdlpc16k, CSTR University of Edinburgh 1997): permissive CSTR "
                    "licence (use, modify, distribute; keep notice) (/usr/share/doc/festvox-kdlpc16k/copyright)"

@@ -17,7 +17,8 @@ SOURCES = ("espeak-ng", "festival", "fluidsynth", "hydrogen", "synthesised", "mi
 SPLITS = ("train", "val", "test")
 
 RECORD_KEYS = (
-    "id", "path", "seconds", "source", "content", "instrument", "drum", "pitch", "velocity", "licence", "params", "split",
+    "id", "path", "seconds", "source", "content", "instrument", "drum", "pitch", "velocity", "licence", "params",
+    "split",
 )
 
 

@@ -8,6 +8,7 @@ floor at -90..-60 dBFS, so a silence detector learns that "quiet" is not always 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -86,7 +87,7 @@ def plan_noise_params(rng: np.random.Generator, noise_type: str) -> dict:
     return p
 
 
-def _pick(rng: np.random.Generator, options: tuple):
+def _pick(rng: np.random.Generator, options: tuple) -> Any:
     return options[int(rng.integers(len(options)))]
 
 

@@ -7,6 +7,7 @@ realistic textures, onsets and mixtures; every note is returned so the manifest 
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
@@ -14,6 +15,7 @@ from .fluid import drum_part, part
 
 MAJOR = (0, 2, 4, 5, 7, 9, 11)
 MINOR = (0, 2, 3, 5, 7, 8, 10)
+Scale = tuple[int, ...]
 TAIL_S = 0.4  # release room after the last note starts; the clip window is phrase seconds + TAIL_S
 
 
@@ -21,7 +23,7 @@ def _r(x: float) -> float:
     return round(float(x), 3)
 
 
-def _choice(rng: np.random.Generator, options: list | tuple):
+def _choice(rng: np.random.Generator, options: list | tuple) -> Any:
     return options[int(rng.integers(len(options)))]
 
 
@@ -61,7 +63,8 @@ def progression(rng: np.random.Generator, bars: int) -> list[int]:
     return degrees
 
 
-def bass_notes(rng, key, scale, degrees, beat, total_s, lo, hi) -> list[list]:
+def bass_notes(rng: np.random.Generator, key: int, scale: Scale, degrees: list[int], beat: float, total_s: float,
+               lo: int, hi: int) -> list[list]:
     style = _choice(rng, ("whole", "quarters", "eighths", "root_fifth"))
     notes = []
     for bar, degree in enumerate(degrees):
@@ -83,7 +86,8 @@ def bass_notes(rng, key, scale, degrees, beat, total_s, lo, hi) -> list[list]:
     return notes
 
 
-def harmony_notes(rng, key, scale, degrees, beat, total_s, lo, hi) -> list[list]:
+def harmony_notes(rng: np.random.Generator, key: int, scale: Scale, degrees: list[int], beat: float, total_s: float,
+                  lo: int, hi: int) -> list[list]:
     style = _choice(rng, ("sustain", "stabs", "arpeggio", "halves"))
     seventh = bool(rng.random() < 0.35)
     center = int(np.clip(64, lo + 6, hi - 6))
@@ -107,7 +111,8 @@ def harmony_notes(rng, key, scale, degrees, beat, total_s, lo, hi) -> list[list]
     return notes
 
 
-def melody_notes(rng, key, scale, beat, total_s, lo, hi) -> list[list]:
+def melody_notes(rng: np.random.Generator, key: int, scale: Scale, beat: float, total_s: float, lo: int,
+                 hi: int) -> list[list]:
     pool = scale_notes(key, scale, max(lo, 55), min(hi, 88)) or scale_notes(key, scale, lo, hi)
     idx = int(rng.integers(len(pool)))
     t, notes = 0.0, []
@@ -120,7 +125,7 @@ def melody_notes(rng, key, scale, beat, total_s, lo, hi) -> list[list]:
     return notes
 
 
-def drum_notes(rng, beat, bars, total_s) -> list[list]:
+def drum_notes(rng: np.random.Generator, beat: float, bars: int, total_s: float) -> list[list]:
     """A rock/pop groove: kick on 1 and 3, snare on 2 and 4, eighth hats (or ride), optional crash and tom fill."""
     ride = bool(rng.random() < 0.2)
     extra_kick = bool(rng.random() < 0.4)

@@ -7,7 +7,9 @@ does not reshuffle the others. The plan is grouped into tasks sized so one tool 
 from __future__ import annotations
 
 import zlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -21,7 +23,9 @@ from .mixes import plan_mixes
 from .noise import plan_noise, plan_silence
 from .phrases import compose_band, compose_stem
 from .speech import plan_espeak, plan_festival
-from .splits import TEST_SOUNDFONT, TRAIN_DRUM_KITS, TRAIN_SOUNDFONTS, VAL_DRUM_KITS, schedule, train_programs, val_programs
+from .splits import (
+    TEST_SOUNDFONT, TRAIN_DRUM_KITS, TRAIN_SOUNDFONTS, VAL_DRUM_KITS, schedule, train_programs, val_programs,
+)
 
 
 @dataclass(frozen=True)
@@ -48,7 +52,7 @@ PRESETS = {
                     drum_hits_per_class=5, hydrogen_per_class_per_kit=1, noise=8, silence=8, speech_music=6,
                     speech_noise=6, augment_fraction=0.25, fluid_chunk_seconds=3000.0, speech_chunk=40),
     "full": Preset("full", espeak=800, festival_per_voice=60, notes_per_family=250, stems_per_family=30,
-                   band_phrases=300, drum_hits_per_class=40, hydrogen_per_class_per_kit=None, noise=350, silence=150,
+                   band_phrases=300, drum_hits_per_class=120, hydrogen_per_class_per_kit=None, noise=350, silence=150,
                    speech_music=300, speech_noise=300, augment_fraction=0.3, fluid_chunk_seconds=900.0,
                    speech_chunk=60),
 }
@@ -76,7 +80,7 @@ def section_rng(seed: int, section: str) -> np.random.Generator:
     return np.random.default_rng([seed, zlib.crc32(section.encode())])
 
 
-def _pick(rng: np.random.Generator, options):
+def _pick(rng: np.random.Generator, options: Iterable[Any]) -> Any:
     options = list(options)
     return options[int(rng.integers(len(options)))]
 
@@ -85,7 +89,7 @@ def soundfont_for(rng: np.random.Generator, split: str) -> str:
     return TEST_SOUNDFONT if split == "test" else _pick(rng, TRAIN_SOUNDFONTS)
 
 
-def program_pool(split: str, families) -> list[int]:
+def program_pool(split: str, families: Iterable[str]) -> list[int]:
     """Programs a clip of this split may use: held-out programs for val, all programs for the test soundfont."""
     if split == "test":
         return [p for f in families for p in programs_of(f)]
@@ -110,7 +114,8 @@ def plan_notes(rng: np.random.Generator, per_family: int) -> list[Clip]:
             note, vel = int(rng.integers(lo, hi + 1)), int(rng.integers(30, 128))
             hold = round(float(rng.uniform(0.7, 1.4)), 3)
             params = {"kind": "note", "soundfont": sf, "program": program, "note": note, "velocity": vel,
-                      "hold_s": hold, "window_s": round(hold + 0.6, 3), "parts": [part(0, program, [[0.0, hold, note, vel]])]}
+                      "hold_s": hold, "window_s": round(hold + 0.6, 3),
+                      "parts": [part(0, program, [[0.0, hold, note, vel]])]}
             cid = f"note-{len(clips):05d}"
             clips.append(Clip(cid, f"notes/{cid}.flac", "fluidsynth", ["music"], split, soundfont_licence(sf), params,
                               instrument=family, pitch=note, velocity=vel))
@@ -128,7 +133,8 @@ def plan_drum_hits(rng: np.random.Generator, per_class: int) -> list[Clip]:
             params = {"kind": "drum", "soundfont": sf, "kit": kit, "kit_name": DRUM_KITS[kit], "note": note,
                       "velocity": vel, "window_s": window, "parts": [drum_part(kit, [[0.0, 0.1, note, vel]])]}
             cid = f"drumhit-{len(clips):05d}"
-            clips.append(Clip(cid, f"drums/fluidsynth/{cid}.flac", "fluidsynth", ["music"], split, soundfont_licence(sf),
+            clips.append(Clip(cid, f"drums/fluidsynth/{cid}.flac", "fluidsynth", ["music"], split,
+                              soundfont_licence(sf),
                               params, instrument="drums", drum=drum, velocity=vel))
     return clips
 
@@ -215,7 +221,8 @@ def make_plan(preset: Preset, seed: int) -> Plan:
              + plan_bands(section_rng(seed, "bands"), preset.band_phrases)
              + plan_drum_hits(section_rng(seed, "drums"), preset.drum_hits_per_class))
     hydrogen = plan_hydrogen(section_rng(seed, "hydrogen"), preset.hydrogen_per_class_per_kit)
-    synthesised = plan_noise(section_rng(seed, "noise"), preset.noise) + plan_silence(section_rng(seed, "silence"), preset.silence)
+    synthesised = (plan_noise(section_rng(seed, "noise"), preset.noise)
+                   + plan_silence(section_rng(seed, "silence"), preset.silence))
     base = espeak + festival + fluid + hydrogen + synthesised
     assign_augmentation(section_rng(seed, "augment"), sorted(base, key=lambda c: c.id), preset.augment_fraction)
 

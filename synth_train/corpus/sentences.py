@@ -68,7 +68,12 @@ def _pick(rng: np.random.Generator, words: list[str]) -> str:
 
 def _english(rng: np.random.Generator) -> str:
     w = _EN
-    np_ = lambda: f"{_pick(rng, w['det'])} {_pick(rng, w['adj']) + ' ' if rng.random() < 0.6 else ''}{_pick(rng, w['noun'])}"  # noqa: E731
+
+    def np_() -> str:
+        det = _pick(rng, w["det"])
+        adj = _pick(rng, w["adj"]) + " " if rng.random() < 0.6 else ""
+        return f"{det} {adj}{_pick(rng, w['noun'])}"
+
     form = int(rng.integers(5))
     if form == 0:
         s = f"{np_()} {_pick(rng, w['verb'])} {np_()} {_pick(rng, w['prep'])} {np_()}"

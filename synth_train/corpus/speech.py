@@ -46,7 +46,8 @@ def installed_espeak_voices() -> tuple[tuple[str, ...], tuple[str, ...]]:
     chosen_langs = tuple(l for l in ESPEAK_LANGUAGES if l in langs)
     chosen_vars = tuple(v for v in ESPEAK_VARIANTS if v in variants)
     if not chosen_langs:
-        raise RuntimeError("espeak-ng lists none of the expected languages: install the Debian package 'espeak-ng-data'")
+        raise RuntimeError("espeak-ng lists none of the expected languages: "
+                           "install the Debian package 'espeak-ng-data'")
     return chosen_langs, chosen_vars
 
 
@@ -121,7 +122,8 @@ def festival_script(clips: list[Clip], wav_dir: Path) -> str:
         voice = p["voice"]
         lines.append(f"(voice_{voice})")
         if "speed_rate" in p:
-            lines.append(f'(set! hts_engine_params (append {voice}::hts_engine_params (list (list "-r" {p["speed_rate"]}))))')
+            rate = f'(list (list "-r" {p["speed_rate"]}))'
+            lines.append(f"(set! hts_engine_params (append {voice}::hts_engine_params {rate}))")
         if "duration_stretch" in p:
             lines.append(f"(Parameter.set 'Duration_Stretch {p['duration_stretch']})")
         if "f0_mean" in p:

@@ -40,7 +40,8 @@ def tool_path(name: str) -> str:
     found = shutil.which(name)
     if found is None:
         package = TOOL_PACKAGES.get(name, name)
-        raise RuntimeError(f"{name} not found on PATH: install the Debian package '{package}' (apt-get install {package})")
+        raise RuntimeError(f"{name} not found on PATH: install the Debian package '{package}' "
+                           f"(apt-get install {package})")
     return found
 
 

@@ -37,8 +37,14 @@ class ContentTask:
         self._val_cache: list[tuple[np.ndarray, np.ndarray]] | None = None
 
     def _pools(self, split: str) -> dict[str, list[int]]:
-        one = lambda label: self.bank.where(split=split, content=[label])  # noqa: E731
-        return {"speech": one("speech"), "music": one("music"), "noise": one("noise"), "silence": one("silence")}
+        """Clean single-label pools; music means phrases and stems, not isolated notes or hits,
+        which are mostly silence and would teach the model that quiet is music."""
+        def one(label: str, **extra: object) -> list[int]:
+            return self.bank.where(split=split, content=[label], **extra)
+
+        long_music = lambda path: path.startswith(("phrases/", "stems/"))  # noqa: E731
+        return {"speech": one("speech"), "music": one("music", path=long_music), "noise": one("noise"),
+                "silence": one("silence")}
 
     def build_model(self) -> Any:
         from synth_plugins.models.classifier_nets import FrameTagger
@@ -49,7 +55,15 @@ class ContentTask:
 
     def _segment(self, kind: str, length: int, pool: dict[str, list[int]], rng: np.random.Generator) -> np.ndarray:
         def take(label: str) -> np.ndarray:
-            return crop(self.bank.audio(int(rng.choice(pool[label]))), length, rng)
+            """``length`` samples of one kind, joining clips rather than padding with silence."""
+            parts, have = [], 0
+            while have < length:
+                clip = self.bank.audio(int(rng.choice(pool[label])))
+                start = int(rng.integers(0, max(1, len(clip) - (length - have))))
+                piece = clip[start : start + length - have]
+                parts.append(piece)
+                have += len(piece)
+            return np.concatenate(parts)[:length]
 
         def at_level(x: np.ndarray, db: float) -> np.ndarray:
             return x * np.float32(10 ** ((db - rms_db(x)) / 20)) if np.any(x) else x
@@ -57,11 +71,10 @@ class ContentTask:
         if kind == "silence":
             return take("silence")
         if kind in ("speech", "music", "noise"):
-            x = take(kind)
-            return at_level(x, float(rng.uniform(-40, -12)) if kind == "noise" else float(rng.uniform(-32, -10)))
+            return at_level(take(kind), float(rng.uniform(-40, -12)) if kind == "noise" else float(rng.uniform(-32, -10)))
         speech, bed = take("speech"), take(kind.split("+")[1])
         speech = at_level(speech, float(rng.uniform(-30, -12)))
-        return speech + at_level(bed, rms_db(speech) - float(rng.uniform(-5, 20)))
+        return speech + at_level(bed, rms_db(speech) - float(rng.uniform(-5, 10)))  # both clearly audible
 
     def scene(self, rng: np.random.Generator, split: str, augment: bool) -> tuple[np.ndarray, np.ndarray]:
         """Audio and ``(labels, frames)`` targets for one scene."""

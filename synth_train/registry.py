@@ -21,6 +21,6 @@ def _instrument(corpus: Path) -> Any:
 
 
 MODELS: dict[str, tuple[Callable[[Path], Any], TrainConfig]] = {
-    "content-classifier": (_content, TrainConfig(steps=2000, batch_size=16, lr=3e-3, val_every=250)),
-    "instrument-classifier": (_instrument, TrainConfig(steps=3000, batch_size=32, lr=2e-3, val_every=250)),
+    "content-classifier": (_content, TrainConfig(steps=3000, batch_size=16, lr=3e-3, val_every=250)),
+    "instrument-classifier": (_instrument, TrainConfig(steps=2000, batch_size=32, lr=2e-3, val_every=250)),
 }

@@ -26,6 +26,10 @@ pytestmark = pytest.mark.timeout(300)
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory) -> tuple[Path, list[dict]]:
+    from render_tools import need
+
+    for tool in ("espeak-ng", "fluidsynth", "text2wave"):
+        need(tool)  # skips without the Debian tools, fails instead under SYNTH_HOST_REQUIRE_TOOLS=1
     out = tmp_path_factory.mktemp("corpus") / "seed0"
     manifest = build_corpus(out, preset="small", seed=0, jobs=2)
     return out, read_manifest(manifest)

@@ -40,7 +40,8 @@ class FrameTagger(nn.Module):
 
 class ClipClassifier(nn.Module):
     """Clip-level logits from ``(batch, n_mels, frames)``: a small 2-D CNN with global pooling,
-    so any length of note or stem works."""
+    so any length of note or stem works. Input is taken relative to its own peak, so a quiet
+    recording of an instrument looks like a loud one."""
 
     def __init__(self, n_mels: int = 96, n_labels: int = 11, widths: tuple[int, ...] = (24, 48, 64, 96)) -> None:
         super().__init__()
@@ -56,6 +57,7 @@ class ClipClassifier(nn.Module):
         self.head = nn.Linear(2 * previous, n_labels)
 
     def forward(self, logmel: torch.Tensor) -> torch.Tensor:
-        x = self.features(self.input_norm(logmel.unsqueeze(1)))
+        relative = logmel - logmel.amax(dim=(1, 2), keepdim=True)
+        x = self.features(self.input_norm(relative.unsqueeze(1)))
         pooled = torch.cat([x.mean(dim=(2, 3)), x.amax(dim=(2, 3))], dim=1)
         return self.head(self.dropout(pooled))

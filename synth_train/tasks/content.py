@@ -17,8 +17,8 @@ from synth_plugins.classifiers import CONTENT_LABELS
 from ..clips import ClipBank, crop, mild_augment, rms_db
 from ..metrics import confusion_matrix, f1_binary
 
-CONFIG = {"sample_rate": 16000, "n_fft": 512, "hop": 160, "n_mels": 64, "channels": 80,
-          "dilations": [1, 2, 4, 8, 16, 1]}
+CONFIG = {"sample_rate": 16000, "n_fft": 512, "hop": 160, "n_mels": 64, "channels": 112,
+          "dilations": [1, 2, 4, 8, 16, 32, 1, 2]}
 SCENE_SECONDS = 6.0
 KINDS = ("speech", "music", "noise", "silence", "speech+music", "speech+noise")
 

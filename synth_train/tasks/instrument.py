@@ -18,7 +18,7 @@ from ..clips import ClipBank, crop, mild_augment, rms_db
 from ..metrics import accuracy, confusion_matrix, macro_f1
 from .content import corpus_summary
 
-CONFIG = {"sample_rate": 22050, "n_fft": 1024, "hop": 256, "n_mels": 96, "widths": [24, 48, 64, 96]}
+CONFIG = {"sample_rate": 22050, "n_fft": 1024, "hop": 256, "n_mels": 96, "widths": [16, 32, 64, 128]}
 CROP_SECONDS = 2.0
 
 

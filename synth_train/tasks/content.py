@@ -132,7 +132,8 @@ class ContentTask:
         primary = lambda m: np.where(m[:, 0], 0, np.argmax(m[:, 1:] * 1.0, axis=1) + 1)  # noqa: E731
         t_primary = primary(truth.transpose(0, 2, 1).reshape(-1, 4))
         g_primary = primary(guess.transpose(0, 2, 1).reshape(-1, 4))
-        return {"score": exact, "frame_accuracy": exact,
+        primary_accuracy = float(np.mean(t_primary == g_primary))
+        return {"score": exact, "frame_accuracy": exact, "primary_frame_accuracy": primary_accuracy,
                 "label_accuracy": float(np.mean(truth == guess)),
                 "speech_f1": per_label["speech"], "f1": per_label,
                 "confusion_primary": confusion_matrix(t_primary, g_primary, 4),

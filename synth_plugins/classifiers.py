@@ -11,6 +11,7 @@ from plugin_specs import ClassificationResult, Parameter, PluginInfo, Segment, h
 from .neural_classifier import NeuralClassifier, runs
 
 CONTENT_LABELS = ("speech", "music", "noise", "silence")
+MIN_FRAMES = 16
 INSTRUMENT_LABELS = ("keys", "organ", "guitar", "bass", "strings", "brass", "reed", "pipe", "synth", "drums", "voice")
 
 
@@ -110,7 +111,8 @@ class InstrumentClassifier(NeuralClassifier):
         hop = size // 2
         starts = list(range(0, max(1, len(x) - size + hop), hop)) or [0]
         pieces = [x[s : s + size] for s in starts]
-        pieces = [np.pad(p, (0, max(0, cfg["n_fft"] - len(p)))) for p in pieces]
+        shortest = cfg["n_fft"] + MIN_FRAMES * cfg["hop"]  # the CNN halves time four times
+        pieces = [np.pad(p, (0, max(0, shortest - len(p)))) for p in pieces]
         rms = np.array([np.sqrt(np.mean(p.astype(np.float64) ** 2)) for p in pieces])
         probs = []
         with torch.inference_mode():

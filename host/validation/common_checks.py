@@ -246,8 +246,10 @@ def state_roundtrip(ctx: Context) -> str:
 def parameters_have_effect(ctx: Context) -> dict[str, Any]:
     """Every declared parameter changes the output for some settings: none is silently ignored."""
     s, rng = ctx.subject, ctx.rng("effect")
-    audio = program(s.default_rate(), s.default_channels(), 0.4)
-    tail = 1.0 if s.kind == "effect" else 0.0  # delays and reverbs act after the input ends
+    # effects: short material plus a tail (delays act after the input ends); analysers: long enough
+    # that window and level settings have several windows to act on
+    audio = program(s.default_rate(), s.default_channels(), 0.4 if s.kind == "effect" else 3.0)
+    tail = 1.0 if s.kind == "effect" else 0.0
     ignored = []
     fixed = []
     for p in s.fuzzable():

@@ -119,7 +119,6 @@ def validate_cmd(plugin_ref: str, strictness: int, params: tuple[str, ...], only
     if unknown:
         raise SynthHostError(f"--check {unknown[0]}: unknown check (known: {', '.join(CHECKS)})")
     host = get_host()
-    subject = Subject.from_host(host, plugin_ref, parse_params(params, "--param"))
     marks = {"pass": "[green]PASS[/]", "fail": "[red]FAIL[/]", "skip": "[yellow]SKIP[/]"}
     from rich.console import Console
 
@@ -130,12 +129,10 @@ def validate_cmd(plugin_ref: str, strictness: int, params: tuple[str, ...], only
             console.print(f"{marks[result.status]} {result.name:<22} {result.seconds:6.2f} s  {result.message}",
                           markup=True)
 
-    try:
+    with Subject.from_host(host, plugin_ref, parse_params(params, "--param")) as subject:
         if not as_json:
             console.print(f"validating {subject.id} ({subject.kind}) at strictness {strictness}")
         report = validate(subject, strictness, only or None, seed, on_result=show)
-    finally:
-        subject.close()
     if as_json:
         _echo_json(report.to_dict())
     else:

@@ -112,7 +112,7 @@ def eval_cmd(model: str, corpus: str, device: str, output: str | None) -> None:
         click.echo(f"  {key}: {value}")
 
 
-def _read_for(plugin: Any, path: Path) -> tuple[Any, int]:
+def _read_whole(path: Path) -> tuple[Any, int]:
     """The whole file as float32 (channels, samples), streamed through the host's reader."""
     import numpy as np
 
@@ -155,7 +155,7 @@ def classify_cmd(inputs: tuple[str, ...], plugin_id: str, params: tuple[str, ...
     jobs = _collect_inputs(inputs)
     for source, _ in jobs:
         try:
-            audio, rate = _read_for(plugin, source)
+            audio, rate = _read_whole(source)
             plugin.prepare(rate, audio.shape[0], 8192, dev)
             result = plugin.classify(audio)
         except (AudioInputError, PluginError) as exc:

@@ -96,11 +96,8 @@ def pytest_generate_tests(metafunc: Any) -> None:
     cls = metafunc.cls
     if cls.plugin is None:
         raise pytest.UsageError(f"{cls.__name__}: set `plugin` to a plugin class or id")
-    subject = _subject_for(cls)
-    try:
+    with _subject_for(cls) as subject:
         names = [c.name for c in checks_for(subject.kind, cls.strictness)]
-    finally:
-        subject.close()
     metafunc.parametrize("conformance_check", names, ids=names)
 
 
@@ -109,6 +106,5 @@ def conformance_context(request: Any) -> Iterator[Any]:
     """One validator context per conformance class, so checks share their renders."""
     from host.validation.registry import Context
 
-    subject = _subject_for(request.cls)
-    yield Context(subject, request.cls.strictness, request.cls.seed)
-    subject.close()
+    with _subject_for(request.cls) as subject:
+        yield Context(subject, request.cls.strictness, request.cls.seed)

@@ -167,3 +167,26 @@ def mix_at_snr(signal: np.ndarray, background: np.ndarray, snr_db: float) -> np.
         raise ValueError("background is digital silence; no SNR can be set")
     scale = np.sqrt(p_sig / (p_bg * 10.0 ** (snr_db / 10.0)))
     return (sig.astype(np.float64) + bg.astype(np.float64) * scale).astype(np.float32)
+
+
+def mild_augment(audio: np.ndarray, sample_rate: int, rng: np.random.Generator) -> np.ndarray:
+    """Label-preserving edits real recordings show: EQ, room, codec, band limit, light drive.
+
+    Gentler than :func:`augment` and never changes level much: the classifier trainers use it online,
+    where :func:`augment` builds the corpus's recorded variants.
+    """
+    pb = pedalboard
+    steps: list[pedalboard.Plugin] = [pb.LowShelfFilter(cutoff_frequency_hz=float(rng.uniform(80, 400)), gain_db=float(rng.uniform(-8, 8))),
+                        pb.HighShelfFilter(cutoff_frequency_hz=float(rng.uniform(2000, 8000)), gain_db=float(rng.uniform(-10, 6)))]
+    if rng.random() < 0.3:
+        steps.append(pb.Reverb(room_size=float(rng.uniform(0.1, 0.7)), wet_level=float(rng.uniform(0.05, 0.25)),
+                               dry_level=1.0))
+    if rng.random() < 0.3 and sample_rate in (8000, 16000, 22050, 24000, 32000, 44100, 48000):
+        steps.append(pb.MP3Compressor(vbr_quality=float(rng.uniform(2, 9))))
+    if rng.random() < 0.2:
+        steps.append(pb.Resample(target_sample_rate=float(rng.uniform(6000, sample_rate / 1.5))))
+    if rng.random() < 0.1:
+        steps.append(pb.Distortion(drive_db=float(rng.uniform(3, 15))))
+    out = pb.Pedalboard(steps)(audio[None].astype(np.float32), sample_rate)[0]
+    peak = float(np.max(np.abs(out))) if out.size else 0.0
+    return (out / peak * 0.99 if peak > 0.99 else out).astype(np.float32)

@@ -9,18 +9,21 @@ from typing import Any
 import numpy as np
 
 
-def read_manifest(corpus: Path) -> list[dict[str, Any]]:
+def corpus_manifest(corpus: Path) -> list[dict[str, Any]]:
+    """The manifest of a built corpus folder, or a message saying how to build one."""
+    from .corpus.manifest import read_manifest
+
     path = corpus / "manifest.jsonl"
     if not path.exists():
         raise FileNotFoundError(f"{path}: no corpus here; build one with `synth-host data build --out {corpus}`")
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    return read_manifest(path)
 
 
 class ClipBank:
     """Every clip's samples in one array plus offsets: fast random crops, one file to cache."""
 
     def __init__(self, corpus: Path, sample_rate: int) -> None:
-        self.items = read_manifest(corpus)
+        self.items = corpus_manifest(corpus)
         self.sample_rate = sample_rate
         cache = corpus / f"cache-{sample_rate}.npy"
         index = corpus / f"cache-{sample_rate}.json"
@@ -78,23 +81,3 @@ def crop(audio: np.ndarray, length: int, rng: np.random.Generator) -> np.ndarray
 
 def rms_db(audio: np.ndarray) -> float:
     return float(10 * np.log10(max(np.mean(np.asarray(audio, dtype=np.float64) ** 2), 1e-20)))
-
-
-def mild_augment(audio: np.ndarray, sample_rate: int, rng: np.random.Generator) -> np.ndarray:
-    """Label-preserving edits real recordings show: EQ, room, codec, band limit, light drive."""
-    import pedalboard as pb
-
-    steps: list[Any] = [pb.LowShelfFilter(cutoff_frequency_hz=float(rng.uniform(80, 400)), gain_db=float(rng.uniform(-8, 8))),
-                        pb.HighShelfFilter(cutoff_frequency_hz=float(rng.uniform(2000, 8000)), gain_db=float(rng.uniform(-10, 6)))]
-    if rng.random() < 0.3:
-        steps.append(pb.Reverb(room_size=float(rng.uniform(0.1, 0.7)), wet_level=float(rng.uniform(0.05, 0.25)),
-                               dry_level=1.0))
-    if rng.random() < 0.3 and sample_rate in (8000, 16000, 22050, 24000, 32000, 44100, 48000):
-        steps.append(pb.MP3Compressor(vbr_quality=float(rng.uniform(2, 9))))
-    if rng.random() < 0.2:
-        steps.append(pb.Resample(target_sample_rate=float(rng.uniform(6000, sample_rate / 1.5))))
-    if rng.random() < 0.1:
-        steps.append(pb.Distortion(drive_db=float(rng.uniform(3, 15))))
-    out = pb.Pedalboard(steps)(audio[None].astype(np.float32), sample_rate)[0]
-    peak = float(np.max(np.abs(out))) if out.size else 0.0
-    return (out / peak * 0.99 if peak > 0.99 else out).astype(np.float32)

@@ -65,7 +65,7 @@ def _content(task: Any, plugin: Any, device: str) -> dict[str, Any]:
     return out
 
 
-def _speech_truth(task: Any, scenes: list[Any]) -> tuple[np.ndarray, np.ndarray]:
+def _speech_truth(scenes: list[Any]) -> tuple[np.ndarray, np.ndarray]:
     audio = np.stack([s[0] for s in scenes])
     truth = np.stack([s[1][0] for s in scenes]) > 0.5  # the speech row
     return audio, truth
@@ -74,7 +74,7 @@ def _speech_truth(task: Any, scenes: list[Any]) -> tuple[np.ndarray, np.ndarray]
 def _speech_f1(task: Any, plugin: Any, device: str, scenes: list[Any]) -> float:
     from .metrics import f1_binary
 
-    audio, truth = _speech_truth(task, scenes)
+    audio, truth = _speech_truth(scenes)
     probs = np.concatenate([task.predict(plugin.model, audio[i : i + 16], device)[:, 0] for i in range(0, len(audio), 16)])
     return f1_binary(truth[:, : probs.shape[1]].ravel(), (probs >= 0.5).ravel())["f1"]
 
@@ -93,7 +93,7 @@ def _silero(task: Any, scenes: list[Any]) -> dict[str, Any] | None:
 
     vad = SileroVAD()
     vad.prepare(16000, 1, 8192, "cpu")
-    audio, truth = _speech_truth(task, scenes)
+    audio, truth = _speech_truth(scenes)
     guesses = []
     hop = task.front.hop
     for x, t in zip(audio, truth):

@@ -76,13 +76,10 @@ def test_instrument_classifier_names_most_families(host, tmp_path):
     assert sum(hits) >= 6, dict(zip([f for _, f in FAMILY_PROGRAMS], hits))
 
 
-@pytest.mark.parametrize("plugin_id", ["content-classifier", "instrument-classifier"])
+@pytest.mark.parametrize("plugin_id", ["content-classifier", "instrument-classifier", "silero-vad"])
 def test_shipped_classifiers_pass_the_validator_at_highest_strictness(host, plugin_id):
-    subject = Subject.from_host(host, plugin_id)
-    try:
+    with Subject.from_host(host, plugin_id) as subject:
         report = validate(subject, 10)
-    finally:
-        subject.close()
     assert report.passed, [(r.name, r.message) for r in report.failures]
 
 

@@ -74,11 +74,8 @@ def test_registration_examples_register_working_plugins(hook, plugin_id, kind):
     host = host_with(example_module(hook))
     assert host.records[plugin_id].kind == kind
     if kind != "watermark":  # the watermark example shows registration only
-        subject = Subject.from_host(host, plugin_id)
-        try:
+        with Subject.from_host(host, plugin_id) as subject:
             report = validate(subject, 3)
-        finally:
-            subject.close()
         assert report.passed, [(r.name, r.message) for r in report.failures]
 
 

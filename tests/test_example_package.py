@@ -47,11 +47,8 @@ def test_limits_inside_a_chain_from_the_cli(installed_host, tmp_path):
 
 
 def test_validates_at_highest_strictness(installed_host):
-    subject = Subject.from_host(installed_host, "lookahead-limiter")
-    try:
+    with Subject.from_host(installed_host, "lookahead-limiter") as subject:
         report = validate(subject, 10)
-    finally:
-        subject.close()
     assert report.passed, [(r.name, r.message) for r in report.failures]
     latency = next(r for r in report.results if r.name == "latency")
     assert latency.details["declared"] == 240 and latency.details["measured"] == [240, 240]

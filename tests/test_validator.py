@@ -12,11 +12,8 @@ from host.validation import FAIL, PASS, Subject, validate
 
 
 def run(cls, strictness=6, only=None):
-    subject = Subject.of_class(cls)
-    try:
+    with Subject.of_class(cls) as subject:
         return validate(subject, strictness, only)
-    finally:
-        subject.close()
 
 
 def test_good_plugin_passes_every_check():
@@ -34,13 +31,13 @@ def test_broken_plugin_fails_its_check(cls):
 
 
 def test_latency_liar_is_told_the_measured_delay():
-    result = run(BROKEN_BY_CHECK("latency"), only=["latency"]).results[0]
+    result = run(broken_for("latency"), only=["latency"]).results[0]
     assert result.status == FAIL
     assert "declares 0 samples of latency, measured 64" in result.message
 
 
 def test_length_changer_is_named():
-    result = run(BROKEN_BY_CHECK("io-shape"), only=["io-shape"]).results[0]
+    result = run(broken_for("io-shape"), only=["io-shape"]).results[0]
     assert "returned 999 samples for a block of 1000" in result.message
 
 
@@ -64,7 +61,7 @@ def test_strictness_adds_checks():
     assert low < high and "latency" not in low and "automation-clicks" in high
 
 
-def BROKEN_BY_CHECK(name):
+def broken_for(name):
     return next(cls for cls, check in BROKEN.items() if check == name)
 
 
@@ -102,11 +99,8 @@ BUNDLED = [cls.info.id for cls in __import__("synth_plugins.pedalboard_builtins"
 def test_bundled_plugin_passes_highest_strictness(plugin_id):
     from host.registry import PluginHost
 
-    subject = Subject.from_host(PluginHost(), plugin_id)
-    try:
+    with Subject.from_host(PluginHost(), plugin_id) as subject:
         report = validate(subject, 10)
-    finally:
-        subject.close()
     assert report.passed, [(r.name, r.message) for r in report.failures]
 
 

@@ -86,10 +86,7 @@ def test_vst3_streams_like_whole_buffer_and_restores_state(host, eq_path, tmp_pa
 def test_vst3_passes_the_validator_at_highest_strictness(host, eq_path):
     from host.validation import Subject, validate
 
-    subject = Subject.from_host(host, f"vst3:{eq_path}")
-    try:
+    with Subject.from_host(host, f"vst3:{eq_path}") as subject:
         report = validate(subject, 10)
-    finally:
-        subject.close()
     assert report.passed, [(r.name, r.message) for r in report.failures]
     assert {r.name for r in report.results} >= {"latency", "automation-clicks", "concurrency", "state-roundtrip"}

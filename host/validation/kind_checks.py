@@ -11,14 +11,7 @@ from .common_checks import program
 from .effect_checks import TINY, matrix_signals
 from .registry import CheckFailed, Context, check
 from .signals import make_signal
-from .subject import Runner
-
-TEST_MESSAGE = "a5c3"
-
-
-def message_for(bits: int) -> str:
-    return (TEST_MESSAGE * (bits // 16 + 1))[: bits // 4]
-
+from .subject import Runner, message_for
 
 def _audio_problems(y: Any, where: str, shape: tuple[int, ...] | None = None) -> list[str]:
     if not isinstance(y, np.ndarray):

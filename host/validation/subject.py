@@ -56,6 +56,12 @@ class Subject:
     def close(self) -> None:
         self.workdir.cleanup()
 
+    def __enter__(self) -> "Subject":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     # -- parameter values --------------------------------------------------------
 
     def fuzzable(self) -> list[Parameter]:
@@ -159,6 +165,14 @@ def blocks_of(audio: np.ndarray, block: int, at: int | None = None,
         yield audio[:, start : start + block]
 
 
+TEST_MESSAGE = "a5c3"
+
+
+def message_for(bits: int) -> str:
+    """The hex message the validator embeds: ``bits // 4`` digits."""
+    return (TEST_MESSAGE * (bits // 16 + 1))[: bits // 4]
+
+
 def test_notes(seconds: float) -> list[Note]:
     """A short phrase: a rising line with one chord, ending before ``seconds``."""
     step = seconds / 6
@@ -210,7 +224,7 @@ class Runner:
             played = np.asarray(p.generate(seconds, self.sample_rate, seed=seed, notes=test_notes(seconds)))  # type: ignore[attr-defined]
             return np.concatenate([free, played], axis=-1) if free.ndim == played.ndim == 2 else free
         if p.kind == "watermark":
-            return np.asarray(p.embed(audio, "a5c3"[: p.message_bits // 4].ljust(p.message_bits // 4, "0")))  # type: ignore[attr-defined]
+            return np.asarray(p.embed(audio, message_for(p.message_bits)))  # type: ignore[attr-defined]
         return p.classify(audio)  # type: ignore[attr-defined]
 
 

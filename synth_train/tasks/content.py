@@ -14,7 +14,8 @@ import numpy as np
 
 from synth_plugins.classifiers import CONTENT_LABELS
 
-from ..clips import ClipBank, crop, mild_augment, rms_db
+from ..augment import mild_augment
+from ..clips import ClipBank, crop, rms_db
 from ..metrics import confusion_matrix, f1_binary
 
 CONFIG = {"sample_rate": 16000, "n_fft": 512, "hop": 160, "n_mels": 64, "channels": 112,

@@ -14,7 +14,8 @@ import numpy as np
 
 from synth_plugins.classifiers import INSTRUMENT_LABELS
 
-from ..clips import ClipBank, crop, mild_augment, rms_db
+from ..augment import mild_augment
+from ..clips import ClipBank, crop, rms_db
 from ..metrics import accuracy, confusion_matrix, macro_f1
 from .content import corpus_summary
 

@@ -190,3 +190,46 @@ def mild_augment(audio: np.ndarray, sample_rate: int, rng: np.random.Generator) 
     out = pb.Pedalboard(steps)(audio[None].astype(np.float32), sample_rate)[0]
     peak = float(np.max(np.abs(out))) if out.size else 0.0
     return (out / peak * 0.99 if peak > 0.99 else out).astype(np.float32)
+
+
+def timbre_augment(audio: np.ndarray, sample_rate: int, rng: np.random.Generator) -> np.ndarray:
+    """Shift what makes one sample bank differ from another: resonances, brightness and formant position.
+
+    Two to four random peak filters and a playback-rate change of up to ±6% (linear interpolation; the
+    length is kept by cropping or zero padding) stand in for the soundfonts and recordings a family
+    classifier has never heard.
+    """
+    x = audio.astype(np.float32)
+    rate = float(rng.uniform(0.94, 1.06))
+    if abs(rate - 1.0) > 0.005 and x.size > 1:
+        positions = np.arange(0.0, x.size - 1, rate)
+        shifted = np.interp(positions, np.arange(x.size), x).astype(np.float32)
+        x = np.zeros_like(x)
+        x[: min(x.size, shifted.size)] = shifted[: x.size]
+    peaks = [pedalboard.PeakFilter(cutoff_frequency_hz=float(np.exp(rng.uniform(np.log(150), np.log(sample_rate / 3)))),
+                                   gain_db=float(rng.uniform(-9, 9)), q=float(rng.uniform(0.7, 4.0)))
+             for _ in range(int(rng.integers(2, 5)))]
+    out = pedalboard.Pedalboard(peaks)(x[None], sample_rate)[0]
+    peak = float(np.max(np.abs(out))) if out.size else 0.0
+    return (out / peak * 0.99 if peak > 0.99 else out).astype(np.float32)
+
+
+def spec_augment(logmel: "torch.Tensor", max_bands: int = 12, max_frames: int = 20, masks: int = 2) -> "torch.Tensor":
+    """SpecAugment's frequency and time masks on ``(batch, mels, frames)`` log-mel, filled with each example's floor.
+
+    Masking forces a classifier to use the whole spectral envelope instead of one band a bank happens to favour.
+    """
+    import torch
+
+    out = logmel.clone()
+    batch, n_mels, frames = out.shape
+    floor = out.amin(dim=(1, 2))
+    for _ in range(masks):
+        for size, length, axis in ((max_bands, n_mels, 1), (max_frames, frames, 2)):
+            width = torch.randint(0, size + 1, (batch,))
+            start = (torch.rand(batch) * (length - width).clamp(min=1)).long()
+            index = torch.arange(length)[None, :]
+            mask = (index >= start[:, None]) & (index < (start + width)[:, None])
+            mask = mask[:, :, None] if axis == 1 else mask[:, None, :]
+            out = torch.where(mask.to(out.device), floor[:, None, None], out)
+    return out

@@ -13,7 +13,8 @@ import pytest
 import soundfile as sf
 
 from synth_train.augment import (
-    apply_chain, augment, augment_with_spec, mix_at_snr, random_chain, random_chain_spec,
+    apply_chain, augment, augment_with_spec, mix_at_snr, random_chain, random_chain_spec, spec_augment,
+    timbre_augment,
 )
 from synth_train.corpus.build import BUILDER_VERSION, build_corpus
 from synth_train.corpus.manifest import (
@@ -220,3 +221,41 @@ def test_mix_at_snr_hits_the_requested_snr(snr_db):
     assert abs(measured - snr_db) < 0.1
     stereo = mix_at_snr(np.stack([signal, signal]), background[:100], snr_db)
     assert stereo.shape == (2, signal.size)
+
+
+def test_timbre_augment_moves_the_spectrum_but_keeps_length_and_bounds():
+    rate = 22050
+    t = np.arange(2 * rate) / rate
+    tone = (0.3 * sum(np.sin(2 * np.pi * 220 * k * t) / k for k in range(1, 12))).astype(np.float32)
+    shifted = [timbre_augment(tone, rate, np.random.default_rng(s)) for s in range(6)]
+    spectrum = np.abs(np.fft.rfft(tone))
+    for x in shifted:
+        assert x.shape == tone.shape and x.dtype == np.float32
+        assert np.max(np.abs(x)) <= 0.99 + 1e-6
+        moved = np.abs(np.fft.rfft(x))
+        # the harmonic envelope changes (peak filters, playback rate), not just the overall level
+        corr = np.corrcoef(np.log1p(spectrum), np.log1p(moved))[0, 1]
+        assert corr < 0.999
+    # the fundamental moves by at most the 6% playback-rate range
+    for x in shifted:
+        f0 = np.argmax(np.abs(np.fft.rfft(x))[: 600 * 2]) / 2.0
+        assert 220 * 0.93 <= f0 <= 220 * 1.07
+    assert not np.allclose(shifted[0], shifted[1])
+
+
+def test_spec_augment_masks_bands_and_frames_with_each_examples_floor():
+    import torch
+
+    torch.manual_seed(0)
+    logmel = torch.randn(8, 96, 170)
+    out = spec_augment(logmel, max_bands=12, max_frames=20, masks=2)
+    assert out.shape == logmel.shape
+    changed = out != logmel
+    floor = logmel.amin(dim=(1, 2))
+    for b in range(8):
+        assert torch.all(out[b][changed[b]] == floor[b])
+        masked_bands = int(torch.all(changed[b], dim=1).sum())
+        masked_frames = int(torch.all(changed[b], dim=0).sum())
+        assert masked_bands <= 24 and masked_frames <= 40
+    assert 0.02 < float(changed.float().mean()) < 0.45
+    assert torch.equal(logmel, logmel.clone())  # the input is not modified in place

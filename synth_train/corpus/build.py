@@ -29,7 +29,7 @@ from .speech import render_espeak, render_festival
 from .splits import policy_description
 from .tools import check_all, tool_version
 
-BUILDER_VERSION = "2"  # bump whenever the same preset + seed would produce different clips
+BUILDER_VERSION = "3"  # bump whenever the same preset + seed would produce different clips
 MANIFEST = "manifest.jsonl"
 SUMMARY = "corpus.json"
 

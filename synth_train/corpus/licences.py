@@ -60,6 +60,11 @@ def soundfont_licence(name: str) -> str:
         path = DOC / "timgm6mb-soundfont" / "copyright"
         found = _dep5_licence(path, "TimGM6mb.sf2") or "GPL-2"
         return f"TimGM6mb soundfont (Tim Brechbill): {found} ({path})"
+    if name == "Csound_GMbank":
+        path = DOC / "csound-soundfont" / "copyright"
+        found = _dep5_licence(path, "samples/sf_GMbank.sf2") or "public-domain"
+        return (f"sf_GMbank soundfont shipped with Csound: {found} ({path}); not among the issue's named soundfonts, "
+                "added as a third independent sample set so the classifiers learn families, not one bank")
     return _SOUNDFONT_LICENCES[name]
 
 

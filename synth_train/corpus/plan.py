@@ -51,7 +51,7 @@ PRESETS = {
     "small": Preset("small", espeak=12, festival_per_voice=1, notes_per_family=7, stems_per_family=1, band_phrases=6,
                     drum_hits_per_class=5, hydrogen_per_class_per_kit=1, noise=8, silence=8, speech_music=6,
                     speech_noise=6, augment_fraction=0.25, fluid_chunk_seconds=3000.0, speech_chunk=40),
-    "full": Preset("full", espeak=800, festival_per_voice=60, notes_per_family=250, stems_per_family=30,
+    "full": Preset("full", espeak=800, festival_per_voice=60, notes_per_family=700, stems_per_family=50,
                    band_phrases=300, drum_hits_per_class=120, hydrogen_per_class_per_kit=None, noise=350, silence=150,
                    speech_music=300, speech_noise=300, augment_fraction=0.3, fluid_chunk_seconds=900.0,
                    speech_chunk=60),
@@ -60,7 +60,7 @@ PRESETS = {
 MELODY_FAMILIES = ("keys", "guitar", "brass", "reed", "pipe", "synth", "strings", "organ", "voice")
 HARMONY_FAMILIES = ("keys", "organ", "guitar", "strings", "synth")
 # Rough seconds of work per task, used only to start the slow tasks first.
-SOUNDFONT_LOAD_COST = {"FluidR3_GM": 1.0, "TimGM6mb": 0.6, "MuseScore_General": 4.0}
+SOUNDFONT_LOAD_COST = {"FluidR3_GM": 1.0, "TimGM6mb": 0.6, "MuseScore_General": 4.0, "Csound_GMbank": 0.4}
 
 
 @dataclass

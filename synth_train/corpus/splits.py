@@ -16,9 +16,10 @@ VAL_FRACTION = 0.1
 TEST_FRACTION = 0.1
 
 # TimGM6mb has its own samples; MuseScore_General is partly built from FluidR3 (its "Fluid (R3) Mono" part),
-# so those two must stay on the same side and TimGM6mb is the held-out soundfont.
+# so those two must stay on the same side and TimGM6mb is the held-out soundfont. Csound's public-domain
+# sf_GMbank is a third, independent bank on the train side.
 TEST_SOUNDFONT = "TimGM6mb"
-TRAIN_SOUNDFONTS = ("FluidR3_GM", "MuseScore_General")
+TRAIN_SOUNDFONTS = ("FluidR3_GM", "MuseScore_General", "Csound_GMbank")
 
 FESTIVAL_VOICE_SPLIT = {
     "kal_diphone": "train",

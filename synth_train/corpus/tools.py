@@ -21,6 +21,7 @@ SOUNDFONTS = {
     "FluidR3_GM": (Path("/usr/share/sounds/sf2/FluidR3_GM.sf2"), "fluid-soundfont-gm"),
     "TimGM6mb": (Path("/usr/share/sounds/sf2/TimGM6mb.sf2"), "timgm6mb-soundfont"),
     "MuseScore_General": (Path("/usr/share/sounds/sf3/MuseScore_General.sf3"), "musescore-general-soundfont"),
+    "Csound_GMbank": (Path("/usr/share/sounds/sf2/sf_GMbank.sf2"), "csound-soundfont"),
 }
 
 FESTIVAL_VOICES = {

@@ -14,7 +14,7 @@ import numpy as np
 
 from synth_plugins.classifiers import INSTRUMENT_LABELS
 
-from ..augment import mild_augment
+from ..augment import mild_augment, spec_augment, timbre_augment
 from ..clips import ClipBank, crop, rms_db
 from ..metrics import accuracy, confusion_matrix, macro_f1
 from .content import corpus_summary
@@ -26,8 +26,9 @@ CROP_SECONDS = 2.0
 class InstrumentTask:
     name = "instrument-classifier"
 
-    def __init__(self, corpus: Path, augment: float = 0.5) -> None:
+    def __init__(self, corpus: Path, augment: float = 0.5, timbre: float = 0.5) -> None:
         self.corpus = corpus
+        self.timbre = timbre
         self.bank = ClipBank(corpus, CONFIG["sample_rate"])
         self.augment = augment
         self.by_split = {
@@ -63,6 +64,8 @@ class InstrumentTask:
                 x = x + bed * np.float32(10 ** ((rms_db(x) - float(rng.uniform(15, 40)) - rms_db(bed)) / 20))
         if augment:
             x = mild_augment(x, rate, rng)
+        if rng.random() < self.timbre:
+            x = timbre_augment(x, rate, rng)
         return x.astype(np.float32)
 
     def train_batch(self, rng: np.random.Generator, batch_size: int) -> Any:
@@ -76,7 +79,7 @@ class InstrumentTask:
         import torch
 
         audio, labels = torch.from_numpy(batch[0]).to(device), torch.from_numpy(batch[1]).to(device)
-        return torch.nn.functional.cross_entropy(model(self.front(audio)), labels, label_smoothing=0.05)
+        return torch.nn.functional.cross_entropy(model(spec_augment(self.front(audio))), labels, label_smoothing=0.05)
 
     def examples(self, split: str) -> tuple[np.ndarray, np.ndarray]:
         xs, ys = [], []

@@ -13,18 +13,13 @@ import numpy as np
 from plugin_specs import Classifier, Segment
 
 from . import weights
+from .resampling import resample
 
 
 def to_model_rate(audio: np.ndarray, rate: int, target: int) -> np.ndarray:
     """Mono float32 at ``target`` Hz: channels averaged, then pedalboard's resampler."""
     mono = np.asarray(audio, dtype=np.float32).mean(axis=0, keepdims=True)
-    if rate == target:
-        return mono[0]
-    from pedalboard.io import StreamResampler
-
-    resampler = StreamResampler(float(rate), float(target), 1)
-    out = np.concatenate([resampler.process(np.ascontiguousarray(mono)), resampler.process(None)], axis=-1)
-    return out[0, : int(round(mono.shape[-1] * target / rate))]
+    return mono[0] if rate == target else resample(mono, rate, target)[0]
 
 
 def runs(active: np.ndarray) -> list[tuple[int, int]]:

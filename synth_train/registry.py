@@ -20,7 +20,14 @@ def _instrument(corpus: Path) -> Any:
     return InstrumentTask(corpus)
 
 
+def _watermark(corpus: Path) -> Any:
+    from .tasks.watermark import WatermarkTask
+
+    return WatermarkTask(corpus)
+
+
 MODELS: dict[str, tuple[Callable[[Path], Any], TrainConfig]] = {
     "content-classifier": (_content, TrainConfig(steps=3000, batch_size=16, lr=3e-3, val_every=250)),
     "instrument-classifier": (_instrument, TrainConfig(steps=2000, batch_size=32, lr=2e-3, val_every=250)),
+    "neural-watermark": (_watermark, TrainConfig(steps=6000, batch_size=16, lr=1e-3, val_every=500)),
 }

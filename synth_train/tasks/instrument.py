@@ -19,7 +19,7 @@ from ..clips import ClipBank, crop, rms_db
 from ..metrics import accuracy, confusion_matrix, macro_f1
 from .content import corpus_summary
 
-CONFIG = {"sample_rate": 22050, "n_fft": 1024, "hop": 256, "n_mels": 96, "widths": [16, 32, 64, 128]}
+CONFIG = {"sample_rate": 22050, "n_fft": 1024, "hop": 256, "n_mels": 96, "widths": [24, 48, 96, 128]}
 CROP_SECONDS = 2.0
 
 

@@ -1,0 +1,124 @@
+"""``synth-host watermark embed|detect``: mark rendered files and find the mark later."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from plugin_specs import AudioInputError, OutputError, ParameterError, PluginError
+
+from .cli import _collect_inputs, _echo_json, cli, get_host
+from .cli_models import _read_whole, write_audacity_labels
+
+DEFAULT_PLUGIN = "neural-watermark"
+
+
+@cli.group("watermark")
+def watermark_group() -> None:
+    """Embed a 16-bit message inaudibly, or detect and locate it."""
+
+
+def _watermarker(plugin_id: str, key: int | None, params: tuple[str, ...]) -> Any:
+    from .chain_spec import parse_params
+
+    values = parse_params(params, "--param")
+    host = get_host()
+    if key is not None:
+        if "key" not in {p.name for p in host.plugin_class(plugin_id, "watermark").parameters}:
+            raise ParameterError(f"--key: plugin {plugin_id!r} has no key (its mark is fixed by its weights)")
+        values["key"] = key
+    return host.create(plugin_id, values, kind="watermark")
+
+
+def _targets(inputs: tuple[str, ...], output: str) -> list[tuple[Path, Path]]:
+    jobs = _collect_inputs(inputs)
+    out = Path(output)
+    if len(jobs) == 1 and not out.is_dir():
+        return [(jobs[0][0], out)]
+    if not out.is_dir():
+        raise OutputError(f"{out}: with several inputs, -o must be an existing folder")
+    return [(src, out / (src.relative_to(root) if root else src.name)) for src, root in jobs]
+
+
+@watermark_group.command("embed")
+@click.argument("inputs", nargs=-1, required=True)
+@click.option("-o", "--output", required=True, help="Output file (one input) or existing folder.")
+@click.option("--message", default="0000", show_default=True, help="16-bit message as 4 hex digits.")
+@click.option("--plugin", "plugin_id", default=DEFAULT_PLUGIN, show_default=True)
+@click.option("--key", type=int, default=None, help="Secret key, for keyed watermarkers (spread-spectrum).")
+@click.option("-p", "--param", "params", multiple=True, metavar="NAME=VALUE", help="Watermarker parameter.")
+@click.option("--overwrite", is_flag=True, help="Replace existing output files.")
+@click.option("--device", default="auto", show_default=True)
+def embed_cmd(inputs: tuple[str, ...], output: str, message: str, plugin_id: str, key: int | None,
+              params: tuple[str, ...], overwrite: bool, device: str) -> None:
+    """Write a marked copy of each INPUT, in the input's format, rate and channels."""
+    from .audio_io import AtomicWriter, output_format, probe
+    from .devices import resolve_device
+    from .render import check_output
+
+    from synth_plugins.watermark_common import parse_message
+
+    parse_message(message)  # a bad message fails before any file is read
+    plugin = _watermarker(plugin_id, key, params)
+    dev = resolve_device(device)
+    for source, target in _targets(inputs, output):
+        info = probe(source)
+        check_output(source, target, overwrite)
+        _, major, subtype = output_format(target, None, None, info)
+        audio, rate = _read_whole(source)
+        plugin.prepare(rate, audio.shape[0], 8192, dev)
+        marked = plugin.embed(audio, message)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with AtomicWriter(target, rate, audio.shape[0], major, subtype) as writer:
+            writer.write(marked)
+        click.echo(f"{source} -> {target}: message {message.lower().removeprefix('0x')} ({plugin_id})")
+
+
+@watermark_group.command("detect")
+@click.argument("inputs", nargs=-1, required=True)
+@click.option("--plugin", "plugin_id", default=DEFAULT_PLUGIN, show_default=True)
+@click.option("--key", type=int, default=None, help="Secret key, for keyed watermarkers.")
+@click.option("-p", "--param", "params", multiple=True, metavar="NAME=VALUE", help="Watermarker parameter.")
+@click.option("--json", "as_json", is_flag=True, help="Detection, score, message and segments per file.")
+@click.option("--labels", "labels_dir", type=click.Path(file_okay=False), default=None,
+              help="Write an Audacity label track of the marked segments per input into this folder.")
+@click.option("--device", default="auto", show_default=True)
+def detect_cmd(inputs: tuple[str, ...], plugin_id: str, key: int | None, params: tuple[str, ...], as_json: bool,
+               labels_dir: str | None, device: str) -> None:
+    """Say whether each INPUT carries the mark, with its score, message and marked time segments."""
+    from .devices import resolve_device
+
+    plugin = _watermarker(plugin_id, key, params)
+    dev = resolve_device(device)
+    out_dir = Path(labels_dir) if labels_dir else None
+    if out_dir is not None:
+        try:
+            out_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise OutputError(f"{out_dir}: cannot create labels folder: {exc.strerror or exc}") from None
+    jobs = _collect_inputs(inputs)
+    results, failures = [], 0
+    for source, _ in jobs:
+        try:
+            audio, rate = _read_whole(source)
+            plugin.prepare(rate, audio.shape[0], 8192, dev)
+            found = plugin.detect(audio)
+        except (AudioInputError, PluginError) as exc:
+            if len(jobs) == 1:
+                raise
+            failures += 1
+            click.echo(f"synth-host: error: {exc}", err=True)
+            continue
+        results.append({"file": str(source), "plugin": plugin_id, **found.to_dict()})
+        if out_dir is not None:
+            write_audacity_labels(out_dir / f"{source.stem}.txt", found.segments)
+        if not as_json:
+            where = ", ".join(f"{s.start:.2f}-{s.end:.2f} s" for s in found.segments[:4])
+            click.echo(f"{source}: {'marked' if found.detected else 'not marked'} (score {found.score:.3f})"
+                       + (f", message {found.message}" if found.detected else "") + (f", at {where}" if where else ""))
+    if as_json:
+        _echo_json(results)
+    if failures:
+        raise click.exceptions.Exit(1)

@@ -124,22 +124,22 @@ class NeuralWatermark(Watermarker):
                 out[:, w0:w1] = logits[:, w0 - c0: w1 - c0]
         return out
 
-    def detect(self, audio: np.ndarray) -> WatermarkDetection:
+    def analyse(self, audio: np.ndarray) -> WatermarkDetection:
+        """Score, decoded message and marked segments whether or not the score passes the threshold."""
         from .models.watermark_nets import HOP
 
         logits = self.frame_logits(audio)
         presence = 1.0 / (1.0 + np.exp(-logits[0]))
         score = presence_score(presence)
         marked = presence > 0.5
-        detected = score > self.threshold
-        message = None
-        segments = []
-        if detected:
-            weight = presence if not marked.any() else presence * marked
-            votes = (logits[1:] * weight[None]).sum(axis=1)
-            message = format_message(votes > 0)
-            segments = segments_from_mask(marked, HOP / INTERNAL_RATE, presence, min_frames=8)
-        return WatermarkDetection(detected, score, message, segments)
+        weight = presence * marked if marked.any() else presence
+        votes = (logits[1:] * weight[None]).sum(axis=1)
+        segments = segments_from_mask(marked, HOP / INTERNAL_RATE, presence, min_frames=8)
+        return WatermarkDetection(score > self.threshold, score, format_message(votes > 0), segments)
+
+    def detect(self, audio: np.ndarray) -> WatermarkDetection:
+        found = self.analyse(audio)
+        return found if found.detected else WatermarkDetection(False, found.score)
 
 
 @hookimpl

@@ -166,6 +166,11 @@ class SpreadSpectrumWatermark(Watermarker):
         return found
 
     def detect(self, audio: np.ndarray) -> WatermarkDetection:
+        found = self.analyse(audio)
+        return found if found.detected else WatermarkDetection(False, found.score)
+
+    def analyse(self, audio: np.ndarray) -> WatermarkDetection:
+        """Score, decoded message and marked segments whether or not the score passes the threshold."""
         audio = np.atleast_2d(np.asarray(audio, dtype=np.float32))
         rate = self.sample_rate or INTERNAL_RATE
         x = to_internal(audio, rate).astype(np.float64)
@@ -180,8 +185,7 @@ class SpreadSpectrumWatermark(Watermarker):
         detected = score > self.params["threshold"]
         # once the bits are read, every chip's expected sign is known: localise with all of them
         expected = s * np.where(role >= 0, np.where(votes > 0, 1.0, -1.0)[np.maximum(role, 0)], 1.0)
-        segments = self._segments(r, expected, phase) if detected else []
-        return WatermarkDetection(detected, score, format_message(votes > 0) if detected else None, segments)
+        return WatermarkDetection(detected, score, format_message(votes > 0), self._segments(r, expected, phase))
 
     def _segments(self, r: np.ndarray, expected: np.ndarray, phase: int) -> list[Any]:
         """Chip columns whose surrounding window's correlation with the expected chips passes a local threshold."""

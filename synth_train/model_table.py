@@ -13,6 +13,7 @@ from pathlib import Path
 from synth_plugins.weights import WEIGHTS_DIR
 
 START, END = "<!-- model-quality:start -->", "<!-- model-quality:end -->"
+WM_START, WM_END = "<!-- watermark-table:start -->", "<!-- watermark-table:end -->"
 
 
 def table() -> str:
@@ -37,12 +38,19 @@ def main() -> None:
     if not args.write:
         print(text)
         return
-    readme = args.write.read_text()
-    if START not in readme or END not in readme:
-        raise SystemExit(f"{args.write}: markers {START} / {END} not found")
-    head, rest = readme.split(START, 1)
-    _, tail = rest.split(END, 1)
-    args.write.write_text(f"{head}{START}\n{text}\n{END}{tail}")
+    readme = replace_between(args.write, args.write.read_text(), START, END, text)
+    report = WEIGHTS_DIR / "neural-watermark.eval.json"
+    if report.exists() and WM_START in readme:
+        readme = replace_between(args.write, readme, WM_START, WM_END, json.loads(report.read_text())["table_markdown"])
+    args.write.write_text(readme)
+
+
+def replace_between(path: Path, text: str, start: str, end: str, body: str) -> str:
+    if start not in text or end not in text:
+        raise SystemExit(f"{path}: markers {start} / {end} not found")
+    head, rest = text.split(start, 1)
+    _, tail = rest.split(end, 1)
+    return f"{head}{start}\n{body}\n{end}{tail}"
 
 
 if __name__ == "__main__":

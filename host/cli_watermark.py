@@ -12,7 +12,7 @@ from plugin_specs import AudioInputError, OutputError, ParameterError, PluginErr
 from .cli import _collect_inputs, _echo_json, cli, get_host
 from .cli_models import _read_whole, write_audacity_labels
 
-DEFAULT_PLUGIN = "neural-watermark"
+DEFAULT_PLUGIN = "spread-spectrum-watermark"  # neural-watermark joins once its weights ship
 
 
 @cli.group("watermark")

@@ -94,7 +94,7 @@ class NeuralWatermark(Watermarker):
         with torch.inference_mode():
             for c0, w0, w1, c1 in windows(frames):
                 chunk = torch.from_numpy(np.ascontiguousarray(x[c0 * HOP: c1 * HOP])).to(self.device)
-                r = self.model.residual(chunk[None], b)[0].cpu().numpy()
+                r = self.model.residual(chunk[None], b, frame_offset=c0)[0].cpu().numpy()
                 lo, hi = (w0 - c0) * HOP, (w1 - c0) * HOP
                 out[w0 * HOP: w1 * HOP] = r[lo:hi][: len(out) - w0 * HOP]
         return out * np.float32(self.params["strength"])

@@ -148,9 +148,13 @@ class SpreadSpectrumWatermark(Watermarker):
 
     # -- detection ---------------------------------------------------------------------------------------------
     def _hypotheses(self, x: np.ndarray) -> list[tuple[float, int, int, np.ndarray]]:
-        """(sync z, frame phase, period offset, residual chips) for every alignment of the pattern."""
+        """(score, frame phase, period offset, residual chips) for every alignment of the pattern.
+
+        The score adds the sync chips' correlation to the magnitudes of the 16 bits' correlations (their signs
+        are the unknown message), less the magnitude expected from noise, over the norm of all chips: every
+        chip contributes, so short clips are detectable.
+        """
         signs, roles = pattern(self.params["key"])
-        sync = roles < 0
         found = []
         for phase in range(FRAMES_PER_CHIP):
             r = residuals(chip_energies(x, phase))
@@ -159,10 +163,13 @@ class SpreadSpectrumWatermark(Watermarker):
                 continue
             for offset in range(PERIOD):
                 idx = (np.arange(cols) + offset) % PERIOD
-                s, m = signs[:, idx], sync[:, idx]
-                num = float(np.sum(r[m] * s[m]))
-                den = float(np.sqrt(np.sum(r[m] ** 2))) or 1.0
-                found.append((num / den, phase, offset, r))
+                rs, role = r * signs[:, idx], roles[:, idx]
+                sync = float(np.sum(rs[role < 0]))
+                bits = np.bincount(role[role >= 0], weights=rs[role >= 0], minlength=MESSAGE_BITS)
+                power = np.bincount(role[role >= 0], weights=(r ** 2)[role >= 0], minlength=MESSAGE_BITS)
+                data = float(np.sum(np.abs(bits) - np.sqrt(2 / np.pi) * np.sqrt(power)))
+                den = float(np.sqrt(np.sum(r ** 2))) or 1.0
+                found.append(((sync + data) / den, phase, offset, r))
         return found
 
     def detect(self, audio: np.ndarray) -> WatermarkDetection:

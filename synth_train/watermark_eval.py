@@ -150,3 +150,33 @@ def table_markdown(report: dict[str, Any]) -> str:
             cells += [f"{row['tpr']:.3f}", f"{row['bit_accuracy']:.3f}" + (f" (IoU {row['iou']:.2f})" if "iou" in row else "")]
         lines.append(f"| {edit} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+def main() -> None:
+    """``python -m synth_train.watermark_eval --corpus DIR --plugin ID... --out FILE``: the table without weights."""
+    import argparse
+    import json
+
+    from host.registry import PluginHost
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--corpus", type=Path, default=Path(".cache/corpus-full"))
+    parser.add_argument("--plugin", dest="plugins", action="append", default=None)
+    parser.add_argument("--marked-per-kind", type=int, default=60)
+    parser.add_argument("--unmarked", type=int, default=2000)
+    parser.add_argument("--out", type=Path, required=True)
+    args = parser.parse_args()
+    host = PluginHost()
+    plugins = {}
+    for pid in args.plugins or ["spread-spectrum-watermark"]:
+        plugins[pid] = host.create(pid)
+        plugins[pid].prepare(RATE, 1, 8192, "cpu")
+    report = robustness(plugins, args.corpus, args.marked_per_kind, args.unmarked)
+    report["table_markdown"] = table_markdown(report)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(report, indent=2) + "\n")
+    print(report["table_markdown"])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,78 +1,68 @@
-"""The shipped neural watermark: finds its mark and message, ignores unmarked audio, windows equal whole buffers."""
+"""The neural watermark's plumbing, with untrained weights: shapes, windowing, message checks.
+
+The trained weights are not shipped yet (issue 5 is open), so these tests build the networks from their
+constructor; they check what does not depend on training.
+"""
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pytest
+import torch
 
 from plugin_specs import ParameterError
 from synth_plugins import neural_watermark
-from synth_plugins.neural_watermark import NeuralWatermark
-from synth_plugins.weights import card_path
-from test_watermark import music_like, si_snr
+from synth_plugins.models.watermark_nets import HOP, WatermarkPair, carrier
+from synth_plugins.neural_watermark import NeuralWatermark, presence_score
+from test_watermark import music_like
 
 
-def speech_like(seconds: float, rate: int, seed: int) -> np.ndarray:
-    """Voiced syllables: a gliding pulse train through two moving resonances, with pauses."""
-    import pedalboard
-
-    rng = np.random.default_rng(seed)
-    n = int(seconds * rate)
-    out = np.zeros(n)
-    t = 0.0
-    while t < seconds - 0.4:
-        dur = rng.uniform(0.12, 0.3)
-        a, b = int(t * rate), int((t + dur) * rate)
-        f0 = rng.uniform(100, 220) * np.linspace(1.0, rng.uniform(0.8, 1.2), b - a)
-        phase = np.cumsum(2 * np.pi * f0 / rate)
-        out[a:b] = np.sign(np.sin(phase)) * np.hanning(b - a) * 0.2
-        t += dur + rng.uniform(0.02, 0.2)
-    board = pedalboard.Pedalboard([pedalboard.PeakFilter(float(rng.uniform(500, 900)), 12, 3),
-                                   pedalboard.PeakFilter(float(rng.uniform(1200, 2500)), 10, 3),
-                                   pedalboard.LowpassFilter(4000)])
-    return board(out[None].astype(np.float32), rate) * 0.5
-
-
-@pytest.fixture(scope="module")
+@pytest.fixture()
 def plugin():
+    torch.manual_seed(0)
     wm = NeuralWatermark()
-    wm.prepare(44100, 2, 4096)
+    wm.model = WatermarkPair(bands=32, hidden=32, bits=16, max_db=2.0).eval()
+    wm.card = {"config": {}, "threshold": {"value": 0.5}, "_device": "cpu"}
+    wm.prepare(16000, 1, 4096)
     return wm
 
 
-def test_the_threshold_ships_with_the_weights(plugin):
-    card = json.loads(card_path("neural-watermark").read_text())
-    assert card["threshold"]["false_positive_rate"] == 0.01
-    assert 0.0 < card["threshold"]["value"] < 1.0
-    assert plugin.threshold == card["threshold"]["value"]
+def test_carrier_is_zero_mean_and_not_its_own_negation():
+    c = carrier(600, 0, "cpu")
+    assert abs(float(c.mean())) < 1e-6
+    for shift in range(1, 6):
+        assert not torch.allclose(torch.roll(c, shift), -c)
+    assert torch.equal(carrier(10, 4, "cpu"), carrier(14, 0, "cpu")[4:])
 
 
-@pytest.mark.parametrize("make", [music_like, speech_like])
-def test_embed_then_detect_finds_mark_and_message(plugin, make):
-    rate = 44100
-    audio = make(6.0, rate, 4)
-    audio = np.stack([audio[0], audio[-1] * 0.8])
+def test_embed_keeps_shape_and_changes_little(plugin):
+    plugin.prepare(44100, 2, 4096)
+    audio = music_like(3.0, 44100, seed=2)
     marked = plugin.embed(audio, "c0de")
-    assert marked.shape == audio.shape
-    assert si_snr(audio, marked) > 25.0
-    found = plugin.detect(marked)
-    assert found.detected and found.message == "c0de"
-    assert found.segments and found.segments[0].start < 0.5 and found.segments[-1].end > 5.0
-    clean = plugin.detect(audio)
-    assert not clean.detected and clean.message is None and clean.score < plugin.threshold
+    assert marked.shape == audio.shape and marked.dtype == np.float32
+    residual = marked - audio
+    assert np.allclose(residual[0], residual[1], atol=1e-6)  # one mark, added to every channel
+    assert 0 < np.sqrt(np.mean(residual ** 2)) < np.sqrt(np.mean(audio ** 2))
+    assert not np.allclose(plugin.embed(audio, "0001"), marked)  # the message changes the mark
 
 
-def test_windowed_embedding_equals_whole_buffer(plugin, monkeypatch):
-    rate = 16000
-    audio = music_like(12.0, rate, seed=8, channels=1)
-    plugin.prepare(rate, 1, 4096)
+def test_windowed_embedding_and_detection_equal_whole_buffer(plugin, monkeypatch):
+    audio = music_like(12.0, 16000, seed=8, channels=1)
     whole = plugin.embed(audio, "1234")
-    monkeypatch.setattr(neural_watermark, "WINDOW_FRAMES", 150)  # 2.4 s windows
+    whole_logits = plugin.frame_logits(whole)
+    monkeypatch.setattr(neural_watermark, "WINDOW_FRAMES", 151)  # 2.4 s windows, odd frame offsets
     windowed = plugin.embed(audio, "1234")
     assert np.max(np.abs(whole - windowed)) < 1e-5
-    plugin.prepare(44100, 2, 4096)
+    assert np.max(np.abs(plugin.frame_logits(whole) - whole_logits)) < 1e-4
+    assert whole_logits.shape == (17, len(audio[0]) // HOP + 1)
+
+
+def test_presence_score_is_the_best_one_second_average():
+    p = np.zeros(600)
+    p[100:162] = 1.0
+    assert presence_score(p) == pytest.approx(1.0)
+    assert presence_score(np.full(20, 0.3)) == pytest.approx(0.3)
+    assert presence_score(np.zeros(0)) == 0.0
 
 
 def test_bad_messages_are_refused(plugin):

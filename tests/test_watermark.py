@@ -105,8 +105,8 @@ def test_watermark_cli_rejects_bad_messages_and_keys_without_writing(tmp_path, c
                              "--message", message)
         assert rc != 0
         assert why in err and len(err.strip().splitlines()) == 1
-    rc, _, err = run_cli(capsys, "watermark", "embed", src, "-o", out, "--plugin", "neural-watermark", "--key", "5")
-    assert rc != 0 and "has no key" in err
+    rc, _, err = run_cli(capsys, "watermark", "embed", src, "-o", out, "--key", "-5")
+    assert rc != 0 and "key" in err and len(err.strip().splitlines()) == 1
     assert not out.exists() and not list(tmp_path.glob(".*part*"))
     assert src.read_bytes() == before
 
@@ -128,3 +128,12 @@ def test_watermark_cli_embeds_and_detects_with_the_baseline(tmp_path, capsys):
     assert report[0]["message"] == "beef"
     lines = (tmp_path / "lab" / "marked.txt").read_text().splitlines()
     assert lines and all(len(line.split("\t")) == 3 for line in lines)
+
+
+def test_spread_spectrum_passes_the_validator_at_highest_strictness():
+    from host.registry import PluginHost
+    from host.validation import Subject, validate
+
+    with Subject.from_host(PluginHost(), "spread-spectrum-watermark") as subject:
+        report = validate(subject, 10)
+    assert report.passed, [(r.name, r.message) for r in report.failures]

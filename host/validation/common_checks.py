@@ -304,11 +304,20 @@ def _changes_output(ctx: Context, p: Any, rng: Any, audio: np.ndarray, tail: flo
         if not values:
             continue
         tried = True
-        reference = run_once(ctx, s.make(**base), audio, tail=tail)
+        reference = _observe(ctx, s.make(**base), audio, tail)
         for value in values:
-            if not close(run_once(ctx, s.make(**{**base, p.name: value}), audio, tail=tail), reference, 1e-7)[0]:
+            if not close(_observe(ctx, s.make(**{**base, p.name: value}), audio, tail), reference, 1e-7)[0]:
                 return True
     return False if tried else None
+
+
+def _observe(ctx: Context, plugin: Any, audio: np.ndarray, tail: float) -> np.ndarray:
+    """What a parameter can change: the output, and for a watermarker also what it detects in that output."""
+    out = comparable(run_once(ctx, plugin, audio, tail=tail))
+    if ctx.subject.kind != "watermark":
+        return out
+    marked = run_once(ctx, plugin, audio, tail=tail)
+    return np.concatenate([out, comparable(plugin.detect(marked))])
 
 
 @check("concurrency", 6)

@@ -78,18 +78,26 @@ class ConvBlock(nn.Module):
 
 
 class WatermarkGenerator(nn.Module):
+    """Gains = a learned, audio-dependent envelope (where the mark can hide) times a learned band code.
+
+    The code is a sync vector plus one ±vector per message bit, so the message is linear in the band domain
+    and the detector can learn to read it; the envelope network decides how much each band and frame can take.
+    """
+
     def __init__(self, bands: int = 32, hidden: int = 96, bits: int = 16, max_db: float = 2.0) -> None:
         super().__init__()
         self.bits, self.max_db = bits, max_db
+        self.sync = nn.Parameter(torch.randn(bands) * 0.5)
+        self.patterns = nn.Parameter(torch.randn(bits, bands) * 0.5)
         self.inp = nn.Conv1d(bands, hidden, 3, padding=1)
-        self.message = nn.Linear(bits, hidden)
         self.blocks = nn.Sequential(*[ConvBlock(hidden, d) for d in (1, 2, 4, 1)])
         self.out = nn.Conv1d(hidden, bands, 3, padding=1)
 
     def forward(self, db: torch.Tensor, bits: torch.Tensor) -> torch.Tensor:
         """Per-band gain in dB ``(batch, bands, frames)`` for band energies ``db`` and 0/1 ``bits``."""
-        h = self.inp(normalise_bands(db)) + self.message(2.0 * bits.float() - 1.0)[:, :, None]
-        return self.max_db * torch.tanh(self.out(self.blocks(nn.functional.gelu(h))))
+        code = (self.sync + (2.0 * bits.float() - 1.0) @ self.patterns) / math.sqrt(self.bits + 1)
+        envelope = nn.functional.softplus(self.out(self.blocks(nn.functional.gelu(self.inp(normalise_bands(db))))))
+        return self.max_db * torch.tanh(envelope * code[:, :, None])
 
 
 class WatermarkDetector(nn.Module):
@@ -104,6 +112,14 @@ class WatermarkDetector(nn.Module):
         return self.out(self.blocks(nn.functional.gelu(self.inp(normalise_bands(db)))))
 
 
+def carrier(frames: int, offset: int, device: torch.device) -> torch.Tensor:
+    """+1, +1, -0.5, -0.5, -0.5, -0.5, ... (96 ms) by absolute frame index: zero mean, slow enough to survive
+    the STFT's frame overlap, and no shift of it equals its negation, so the detector can tell a band pushed
+    up from one pushed down without knowing the phase."""
+    t = torch.arange(frames, device=device) + offset
+    return torch.where(t % 6 < 2, 1.0, -0.5)
+
+
 class WatermarkPair(nn.Module):
     """Generator and detector trained together; the plugin uses each half on its own."""
 
@@ -113,10 +129,14 @@ class WatermarkPair(nn.Module):
         self.generator = WatermarkGenerator(bands, hidden, bits, max_db)
         self.detector = WatermarkDetector(bands, hidden, bits)
 
-    def residual(self, x: torch.Tensor, bits: torch.Tensor) -> torch.Tensor:
-        """The mark to add to 16 kHz mono ``x`` ``(batch, samples)``."""
+    def residual(self, x: torch.Tensor, bits: torch.Tensor, frame_offset: int = 0) -> torch.Tensor:
+        """The mark to add to 16 kHz mono ``x`` ``(batch, samples)``; ``frame_offset`` is x's first frame in its file.
+
+        The generator's gains ride on a 96 ms carrier (see :func:`carrier`): a per-band offset that stayed
+        constant would be indistinguishable from the audio's own spectral envelope, which the detector removes.
+        """
         spec = self.analysis.spectrum(x)
-        gains = self.generator(self.analysis.band_db(spec), bits)
+        gains = self.generator(self.analysis.band_db(spec), bits) * carrier(spec.shape[-1], frame_offset, x.device)
         bins = torch.einsum("bk,nbt->nkt", self.analysis.to_bins, gains)
         factor = torch.pow(10.0, bins / 20.0) - 1.0
         return self.analysis.resynth(spec * factor, x.shape[-1])

@@ -16,7 +16,7 @@ from ..clips import ClipBank, crop, rms_db
 from .watermark_augment import random_edit
 
 CONFIG = {"sample_rate": 16000, "bands": 32, "hidden": 96, "bits": 16, "max_db": 2.0, "target_snr_db": 34.0,
-          "segment_seconds": 2.0}
+          "segment_seconds": 2.0, "start_snr_db": 16.0, "curriculum_steps": 6000, "unedited_fraction": 0.3}
 VAL_EDITS = ("none", "mp3", "lowpass", "highpass", "speed", "white", "echo", "crop")
 
 
@@ -29,6 +29,12 @@ class WatermarkTask:
         self.pools = {split: self.bank.where(split=split, content=lambda c: bool(c) and "silence" not in c)
                       for split in ("train", "val", "test")}
         self._val: list[tuple[Any, ...]] | None = None
+        self.calls = 0  # training steps seen by this task object: drives the SNR curriculum
+
+    def target_snr(self) -> float:
+        """Marks start loud, so the detector has something to find, and fade to the inaudible target."""
+        done = min(1.0, self.calls / CONFIG["curriculum_steps"])
+        return CONFIG["start_snr_db"] + done * (CONFIG["target_snr_db"] - CONFIG["start_snr_db"])
 
     def build_model(self) -> Any:
         from synth_plugins.models.watermark_nets import WatermarkPair
@@ -75,6 +81,8 @@ class WatermarkTask:
         residual = model.residual(x, b) * m
         y = x + residual
         rng = np.random.default_rng(seed)
+        if edit is None and rng.random() < CONFIG["unedited_fraction"]:
+            edit = "none"
         y, m2, name = random_edit(y, m, rng, edit)
         logits = model.detect(y)
         labels = self.frame_labels(m2, logits.shape[-1])
@@ -86,6 +94,7 @@ class WatermarkTask:
         import torch
         import torch.nn.functional as F
 
+        self.calls += 1
         out = self.forward(model, batch, device)
         logits, labels = out["logits"], out["labels"]
         det = F.binary_cross_entropy_with_logits(logits[:, 0], labels)
@@ -93,8 +102,12 @@ class WatermarkTask:
         per = F.binary_cross_entropy_with_logits(logits[:, 1:], target, reduction="none").mean(dim=1)
         bit_loss = (per * labels).sum() / labels.sum().clamp(min=1.0)
         snr = out["snr"][out["marked"]]
-        quiet = torch.relu(CONFIG["target_snr_db"] - snr).mean() / 10.0 if snr.numel() else logits.sum() * 0
-        return det + bit_loss + 2.0 * quiet
+        snr_target = self.target_snr()
+        if not snr.numel():
+            return det + bit_loss
+        quiet = torch.relu(snr_target - snr).mean() / 10.0  # too loud: audible
+        faint = torch.relu(snr - snr_target - 3.0).mean() / 10.0  # far below the budget: wasted robustness
+        return det + bit_loss + 2.0 * quiet + 0.5 * faint
 
     def validate(self, model: Any, device: str) -> dict[str, Any]:
         if self._val is None:

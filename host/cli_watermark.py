@@ -10,7 +10,6 @@ import click
 from plugin_specs import AudioInputError, OutputError, ParameterError, PluginError
 
 from .cli import _collect_inputs, _echo_json, cli, get_host
-from .cli_models import _read_whole, write_audacity_labels
 
 DEFAULT_PLUGIN = "spread-spectrum-watermark"  # neural-watermark joins once its weights ship
 
@@ -55,6 +54,7 @@ def embed_cmd(inputs: tuple[str, ...], output: str, message: str, plugin_id: str
               params: tuple[str, ...], overwrite: bool, device: str) -> None:
     """Write a marked copy of each INPUT, in the input's format, rate and channels."""
     from .audio_io import AtomicWriter, output_format, probe
+    from .cli_models import _read_whole  # imported here: cli_models and this module both import cli
     from .devices import resolve_device
     from .render import check_output
 
@@ -88,6 +88,7 @@ def embed_cmd(inputs: tuple[str, ...], output: str, message: str, plugin_id: str
 def detect_cmd(inputs: tuple[str, ...], plugin_id: str, key: int | None, params: tuple[str, ...], as_json: bool,
                labels_dir: str | None, device: str) -> None:
     """Say whether each INPUT carries the mark, with its score, message and marked time segments."""
+    from .cli_models import _read_whole, write_audacity_labels  # imported here: both modules import cli
     from .devices import resolve_device
 
     plugin = _watermarker(plugin_id, key, params)

@@ -10,9 +10,10 @@ from typing import Any
 
 import click
 
-from plugin_specs import AudioInputError, OutputError, PluginError, SynthHostError
+from plugin_specs import SynthHostError
 
 from .cli import _collect_inputs, _echo_json, cli, get_host
+from .cli_inputs import analyse_each, labels_folder, write_audacity_labels  # noqa: F401 (re-exported)
 
 DEFAULT_CORPUS = Path(".cache/corpus-full")
 
@@ -112,17 +113,6 @@ def eval_cmd(model: str, corpus: str, device: str, output: str | None) -> None:
         click.echo(f"  {key}: {value}")
 
 
-def _read_whole(path: Path) -> tuple[Any, int]:
-    """The whole file as float32 (channels, samples), streamed through the host's reader."""
-    import numpy as np
-
-    from .audio_io import probe, read_blocks
-
-    info = probe(path)
-    blocks = list(read_blocks(info, 1 << 16, sanitize=False))
-    audio = np.concatenate(blocks, axis=-1) if blocks else np.zeros((info.channels, 0), np.float32)
-    return audio, info.sample_rate
-
 
 @cli.command("classify")
 @click.argument("inputs", nargs=-1, required=True)
@@ -142,28 +132,13 @@ def classify_cmd(inputs: tuple[str, ...], plugin_id: str, params: tuple[str, ...
     host = get_host()
     plugin = host.create(plugin_id, parse_params(params, "--param"), kind="classifier")
     dev = resolve_device(device)
-    out_dir = Path(labels_dir) if labels_dir else None
-    if out_dir is not None:
-        try:
-            out_dir.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise OutputError(f"{out_dir}: cannot create labels folder: {exc.strerror or exc}") from None
-    results, failures = [], 0
+    out_dir = labels_folder(labels_dir)
+    results: list[dict[str, Any]] = []
+    failures: list[Path] = []
     writer = csv.writer(sys.stdout) if as_csv else None
     if writer:
         writer.writerow(["file", "start", "end", "label", "confidence"])
-    jobs = _collect_inputs(inputs)
-    for source, _ in jobs:
-        try:
-            audio, rate = _read_whole(source)
-            plugin.prepare(rate, audio.shape[0], 8192, dev)
-            result = plugin.classify(audio)
-        except (AudioInputError, PluginError) as exc:
-            if len(jobs) == 1:
-                raise
-            failures += 1
-            click.echo(f"synth-host: error: {exc}", err=True)
-            continue
+    for source, result in analyse_each(_collect_inputs(inputs), plugin, dev, plugin.classify, failures):
         entry = {"file": str(source), "plugin": plugin_id, **result.to_dict()}
         results.append(entry)
         if out_dir is not None:
@@ -179,10 +154,3 @@ def classify_cmd(inputs: tuple[str, ...], plugin_id: str, params: tuple[str, ...
     if failures:
         raise click.exceptions.Exit(1)
 
-
-def write_audacity_labels(path: Path, segments: Any) -> None:
-    """Audacity's label-track text format: start, end and label separated by tabs, times in seconds."""
-    lines = [f"{s.start:.6f}\t{s.end:.6f}\t{s.label}\n" for s in segments]
-    tmp = path.with_name(f".{path.name}.part")
-    tmp.write_text("".join(lines))
-    tmp.replace(path)

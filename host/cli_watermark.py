@@ -7,9 +7,10 @@ from typing import Any
 
 import click
 
-from plugin_specs import AudioInputError, OutputError, ParameterError, PluginError
+from plugin_specs import OutputError, ParameterError
 
 from .cli import _collect_inputs, _echo_json, cli, get_host
+from .cli_inputs import analyse_each, labels_folder, read_whole, write_audacity_labels
 
 DEFAULT_PLUGIN = "spread-spectrum-watermark"  # neural-watermark joins once its weights ship
 
@@ -54,7 +55,6 @@ def embed_cmd(inputs: tuple[str, ...], output: str, message: str, plugin_id: str
               params: tuple[str, ...], overwrite: bool, device: str) -> None:
     """Write a marked copy of each INPUT, in the input's format, rate and channels."""
     from .audio_io import AtomicWriter, output_format, probe
-    from .cli_models import _read_whole  # imported here: cli_models and this module both import cli
     from .devices import resolve_device
     from .render import check_output
 
@@ -67,7 +67,7 @@ def embed_cmd(inputs: tuple[str, ...], output: str, message: str, plugin_id: str
         info = probe(source)
         check_output(source, target, overwrite)
         _, major, subtype = output_format(target, None, None, info)
-        audio, rate = _read_whole(source)
+        audio, rate = read_whole(source)
         plugin.prepare(rate, audio.shape[0], 8192, dev)
         marked = plugin.embed(audio, message)
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -88,30 +88,14 @@ def embed_cmd(inputs: tuple[str, ...], output: str, message: str, plugin_id: str
 def detect_cmd(inputs: tuple[str, ...], plugin_id: str, key: int | None, params: tuple[str, ...], as_json: bool,
                labels_dir: str | None, device: str) -> None:
     """Say whether each INPUT carries the mark, with its score, message and marked time segments."""
-    from .cli_models import _read_whole, write_audacity_labels  # imported here: both modules import cli
     from .devices import resolve_device
 
     plugin = _watermarker(plugin_id, key, params)
     dev = resolve_device(device)
-    out_dir = Path(labels_dir) if labels_dir else None
-    if out_dir is not None:
-        try:
-            out_dir.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise OutputError(f"{out_dir}: cannot create labels folder: {exc.strerror or exc}") from None
-    jobs = _collect_inputs(inputs)
-    results, failures = [], 0
-    for source, _ in jobs:
-        try:
-            audio, rate = _read_whole(source)
-            plugin.prepare(rate, audio.shape[0], 8192, dev)
-            found = plugin.detect(audio)
-        except (AudioInputError, PluginError) as exc:
-            if len(jobs) == 1:
-                raise
-            failures += 1
-            click.echo(f"synth-host: error: {exc}", err=True)
-            continue
+    out_dir = labels_folder(labels_dir)
+    results: list[dict[str, Any]] = []
+    failures: list[Path] = []
+    for source, found in analyse_each(_collect_inputs(inputs), plugin, dev, plugin.detect, failures):
         results.append({"file": str(source), "plugin": plugin_id, **found.to_dict()})
         if out_dir is not None:
             write_audacity_labels(out_dir / f"{source.stem}.txt", found.segments)

@@ -55,8 +55,7 @@ def pattern(key: int) -> tuple[np.ndarray, np.ndarray]:
     return signs, roles.reshape(BANDS, PERIOD)
 
 
-def _window() -> np.ndarray:
-    return np.sqrt(np.hanning(N_FFT + 1)[:-1]).astype(np.float64)  # sqrt-Hann at 50% overlap: perfect reconstruction
+WINDOW = np.sqrt(np.hanning(N_FFT + 1)[:-1])  # periodic sqrt-Hann at 50% overlap: perfect reconstruction
 
 
 def stft(x: np.ndarray) -> np.ndarray:
@@ -65,13 +64,13 @@ def stft(x: np.ndarray) -> np.ndarray:
     padded = np.zeros((frames + 1) * HOP + N_FFT, dtype=np.float64)
     padded[N_FFT - HOP : N_FFT - HOP + len(x)] = x
     idx = np.arange(N_FFT)[None, :] + HOP * np.arange(frames + 1)[:, None]
-    return np.fft.rfft(padded[idx] * _window(), axis=1)
+    return np.fft.rfft(padded[idx] * WINDOW, axis=1)
 
 
 def istft(spec: np.ndarray, n: int) -> np.ndarray:
     frames = spec.shape[0]
     out = np.zeros((frames - 1) * HOP + N_FFT, dtype=np.float64)
-    pieces = np.fft.irfft(spec, N_FFT, axis=1) * _window()
+    pieces = np.fft.irfft(spec, N_FFT, axis=1) * WINDOW
     for t in range(frames):
         out[t * HOP : t * HOP + N_FFT] += pieces[t]
     return out[N_FFT - HOP : N_FFT - HOP + n]

@@ -29,6 +29,14 @@ OPUS_32K_LEVEL = 0.885
 OPUS_RATES = (8000, 12000, 16000, 24000, 48000)
 
 
+def _fit(audio: np.ndarray, samples: int) -> np.ndarray:
+    """Cut or zero-pad to ``samples``: round trips through other rates and codecs may be a sample off."""
+    out = np.zeros((audio.shape[0], samples), dtype=np.float32)
+    n = min(samples, audio.shape[1])
+    out[:, :n] = audio[:, :n]
+    return out
+
+
 def _board(*plugins: pedalboard.Plugin) -> Edit:
     def edit(audio: np.ndarray, rate: int, rng: np.random.Generator) -> np.ndarray:
         return pedalboard.Pedalboard(list(plugins))(audio.astype(np.float32), rate, reset=True)
@@ -58,7 +66,7 @@ def _speed(factor: float) -> Edit:
 
 def _resample_through(middle: int) -> Edit:
     def edit(audio: np.ndarray, rate: int, rng: np.random.Generator) -> np.ndarray:
-        return resample(resample(audio, rate, middle), middle, rate)[:, : audio.shape[1]]
+        return _fit(resample(resample(audio, rate, middle), middle, rate), audio.shape[1])
     return edit
 
 
@@ -72,11 +80,7 @@ def _through_file(fmt: str, subtype: str, level: float, rates: tuple[int, ...] |
         sf.write(buf, np.clip(x, -1, 1).T, work_rate, format=fmt, subtype=subtype, compression_level=level, **extra)
         buf.seek(0)
         decoded, _ = sf.read(buf, dtype="float32", always_2d=True)
-        y = resample(decoded.T, work_rate, rate)
-        out = np.zeros_like(audio, dtype=np.float32)
-        n = min(out.shape[1], y.shape[1])
-        out[:, :n] = y[:, :n]
-        return out
+        return _fit(resample(decoded.T, work_rate, rate), audio.shape[1])
     return edit
 
 

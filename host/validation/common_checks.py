@@ -313,11 +313,10 @@ def _changes_output(ctx: Context, p: Any, rng: Any, audio: np.ndarray, tail: flo
 
 def _observe(ctx: Context, plugin: Any, audio: np.ndarray, tail: float) -> np.ndarray:
     """What a parameter can change: the output, and for a watermarker also what it detects in that output."""
-    out = comparable(run_once(ctx, plugin, audio, tail=tail))
+    out = run_once(ctx, plugin, audio, tail=tail)
     if ctx.subject.kind != "watermark":
-        return out
-    marked = run_once(ctx, plugin, audio, tail=tail)
-    return np.concatenate([out, comparable(plugin.detect(marked))])
+        return comparable(out)
+    return np.concatenate([comparable(out), comparable(plugin.detect(out))])
 
 
 @check("concurrency", 6)

@@ -1,4 +1,4 @@
-"""Classifiers as chain steps: audio passes through unchanged while the classifier listens.
+"""Analysis steps (classifiers, watermark detectors): audio passes through unchanged while the plugin listens.
 
 The stage classifies fixed windows as they fill, so memory stays bounded on long files, then
 joins the windows' results: scores weighted by duration, segments shifted and merged.
@@ -6,19 +6,25 @@ joins the windows' results: scores weighted by duration, segments shifted and me
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
-from plugin_specs import ClassificationResult, Classifier, Segment
+from plugin_specs import ClassificationResult, Plugin, Segment
 
 from .stages import Stage
 
 
 class AnalysisStage(Stage):
-    def __init__(self, plugin: Classifier, sample_rate: int, window_seconds: float = 30.0) -> None:
+    """``run`` analyses each window (a classifier's ``classify`` by default); ``merge`` joins the windows."""
+
+    def __init__(self, plugin: Plugin, sample_rate: int, window_seconds: float = 30.0,
+                 run: Callable[[np.ndarray], Any] | None = None,
+                 merge: Callable[[list[tuple[float, float, Any]]], Any] | None = None, label: str = "analysis") -> None:
         self.plugin = plugin
-        self.name = f"{plugin.info.id} (analysis)"
+        self.run = run or plugin.classify  # type: ignore[attr-defined]
+        self.merge = merge or merge_results
+        self.name = f"{plugin.info.id} ({label})"
         self.sample_rate = sample_rate
         self.window = int(window_seconds * sample_rate)
         self.reset()
@@ -27,7 +33,7 @@ class AnalysisStage(Stage):
         self.pending: list[np.ndarray] = []
         self.count = 0
         self.seen = 0
-        self.parts: list[tuple[float, float, ClassificationResult]] = []
+        self.parts: list[tuple[float, float, Any]] = []
 
     def push(self, block: np.ndarray) -> np.ndarray:
         self.pending.append(np.array(block, copy=True))
@@ -42,7 +48,7 @@ class AnalysisStage(Stage):
         self.pending, self.count = ([rest] if rest.shape[-1] else []), rest.shape[-1]
         if piece.shape[-1]:
             offset = self.seen / self.sample_rate
-            self.parts.append((offset, piece.shape[-1] / self.sample_rate, self.plugin.classify(piece)))
+            self.parts.append((offset, piece.shape[-1] / self.sample_rate, self.run(piece)))
             self.seen += piece.shape[-1]
 
     def finish(self, frames: int) -> None:
@@ -53,8 +59,8 @@ class AnalysisStage(Stage):
             self.pending, self.count = [data], data.shape[-1]
             self._classify(data.shape[-1])
 
-    def result(self) -> ClassificationResult:
-        return merge_results(self.parts)
+    def result(self) -> Any:
+        return self.merge(self.parts)
 
 
 def merge_results(parts: list[tuple[float, float, ClassificationResult]]) -> ClassificationResult:

@@ -7,13 +7,14 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from plugin_specs import ChainError, Classifier, Effect, SynthHostError
+from plugin_specs import ChainError, Classifier, Effect, SynthHostError, Watermarker
 from plugin_specs.pedalboard_effect import PedalboardEffect
 
 from .chain_spec import StepSpec
 from .analysis import AnalysisStage
 from .devices import resolve_device
 from .registry import PluginHost
+from .watermark_stages import EmbedStage, WatermarkStep, detect_stage
 from .stages import (EffectStage, PedalboardStage, PerChannelStage, ResampleStage, ShiftStage, Stage,
                      TorchSegment, UpmixStage, WindowedPedalboardStage, resample_round_trip_lag)
 
@@ -21,16 +22,28 @@ DEFAULT_TAIL_CAP = 10.0
 
 
 def instantiate(host: PluginHost, specs: Sequence[StepSpec]) -> list[Any]:
-    """Create and validate every step before any audio is read; classifiers become analysis steps."""
-    effects = []
+    """Create and validate every step before any audio is read.
+
+    Classifiers become analysis steps; a watermarker embeds when the step gives ``message=HEX`` and
+    detects (an analysis step) when it does not.
+    """
+    effects: list[Any] = []
     for spec in specs:
+        params = dict(spec.params)
         try:
-            plugin = host.create(spec.ref, spec.params)
+            marks = ":" not in spec.ref and issubclass(host.plugin_class(spec.ref), Watermarker)
+            message = params.pop("message", None) if marks else None
+            plugin = host.create(spec.ref, params)
+            if isinstance(plugin, Watermarker):
+                if message is not None and plugin.embedder(str(message)) is None:
+                    plugin.embed(np.zeros((1, 1), dtype=np.float32), str(message))  # the plugin checks the message
+                effects.append(WatermarkStep(plugin, None if message is None else str(message)))
+                continue
         except SynthHostError as exc:
             raise type(exc)(f"{spec.where}: {exc}" if spec.where else str(exc)) from None
         if not isinstance(plugin, (Effect, Classifier)):
-            raise ChainError(f"{spec.where}: {spec.ref!r} is a {plugin.kind}; chain steps are effects "
-                             "or classifiers (analysis steps)")
+            raise ChainError(f"{spec.where}: {spec.ref!r} is a {plugin.kind}; chain steps are effects, "
+                             "classifiers and watermarkers")
         effects.append(plugin)
     return effects
 
@@ -74,6 +87,12 @@ class Chain:
                 close_runs()
                 effect.prepare(self.sample_rate, channels, self.block_size, self.device)
                 self.stages.append(AnalysisStage(effect, self.sample_rate))
+                continue
+            if isinstance(effect, WatermarkStep):
+                close_runs()
+                effect.plugin.prepare(self.sample_rate, channels, self.block_size, self.device)
+                self.stages.append(detect_stage(effect.plugin, self.sample_rate) if effect.message is None
+                                   else EmbedStage(effect.plugin, effect.message, self.sample_rate, channels))
                 continue
             info = effect.info
             rate = self.sample_rate

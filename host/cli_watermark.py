@@ -10,7 +10,7 @@ import click
 from plugin_specs import OutputError, ParameterError
 
 from .cli import _collect_inputs, _echo_json, cli, get_host
-from .cli_inputs import analyse_each, labels_folder, read_whole, write_audacity_labels
+from .cli_inputs import analyse_each, labels_folder, write_audacity_labels
 
 DEFAULT_PLUGIN = "spread-spectrum-watermark"  # neural-watermark joins once its weights ship
 
@@ -53,26 +53,23 @@ def _targets(inputs: tuple[str, ...], output: str) -> list[tuple[Path, Path]]:
 @click.option("--device", default="auto", show_default=True)
 def embed_cmd(inputs: tuple[str, ...], output: str, message: str, plugin_id: str, key: int | None,
               params: tuple[str, ...], overwrite: bool, device: str) -> None:
-    """Write a marked copy of each INPUT, in the input's format, rate and channels."""
-    from .audio_io import AtomicWriter, output_format, probe
-    from .devices import resolve_device
-    from .render import check_output
+    """Write a marked copy of each INPUT, in the input's format, rate and channels.
+
+    The file streams through the watermarker as a one-step chain, so long files are marked in bounded memory.
+    """
+    from .chain_spec import StepSpec
+    from .render import RenderOptions, render_file
 
     from synth_plugins.watermark_common import parse_message
 
     parse_message(message)  # a bad message fails before any file is read
     plugin = _watermarker(plugin_id, key, params)
-    dev = resolve_device(device)
+    step = StepSpec(plugin_id, {**plugin.params, "message": message}, "--plugin")
+    options = RenderOptions(device=device, tail=0.0, overwrite=overwrite)
+    host = get_host()
     for source, target in _targets(inputs, output):
-        info = probe(source)
-        check_output(source, target, overwrite)
-        _, major, subtype = output_format(target, None, None, info)
-        audio, rate = read_whole(source)
-        plugin.prepare(rate, audio.shape[0], 8192, dev)
-        marked = plugin.embed(audio, message)
         target.parent.mkdir(parents=True, exist_ok=True)
-        with AtomicWriter(target, rate, audio.shape[0], major, subtype) as writer:
-            writer.write(marked)
+        render_file(host, [step], source, target, options)
         click.echo(f"{source} -> {target}: message {message.lower().removeprefix('0x')} ({plugin_id})")
 
 

@@ -123,6 +123,16 @@ class Watermarker(Plugin):
         """Say whether, where and with which message ``audio`` is marked."""
         raise NotImplementedError
 
+    def embedder(self, message: str, channels: int | None = None) -> Any:
+        """Optional streaming embed, so a chain can mark a long file in bounded memory.
+
+        Return an object whose ``process(block)`` takes ``(channels, samples)`` float32 and returns the
+        marked audio aligned with the input, possibly fewer samples than given; the rest comes out as
+        more input or silence arrives, within ``latency_bound`` samples. The default ``None`` makes the
+        host collect the whole stream and call :meth:`embed` once.
+        """
+        return None
+
 
 class Classifier(Plugin):
     """Clip-level scores plus a per-frame timeline."""

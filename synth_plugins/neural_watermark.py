@@ -15,8 +15,9 @@ from plugin_specs import Parameter, PluginInfo, WatermarkDetection, Watermarker,
 
 from . import weights
 from .watermark_common import (
-    INTERNAL_RATE, MESSAGE_BITS, format_message, from_internal, parse_message, segments_from_mask, to_internal,
+    INTERNAL_RATE, MESSAGE_BITS, format_message, parse_message, segments_from_mask, to_internal,
 )
+from .watermark_stream import StreamingEmbedder
 
 MODEL_NAME = "neural-watermark"
 WINDOW_FRAMES = 1875  # 30 s of 16 ms frames per window
@@ -83,29 +84,26 @@ class NeuralWatermark(Watermarker):
         t = self.params["threshold"]
         return float(self.card.get("threshold", {}).get("value", 0.5)) if t < 0 else float(t)
 
-    def residual_internal(self, x: np.ndarray, bits: np.ndarray) -> np.ndarray:
+    def residual_chunk(self, x: np.ndarray, bits: np.ndarray, first_frame: int) -> np.ndarray:
+        """The mark for 16 kHz mono ``x`` whose first frame is ``first_frame`` in the stream (the carrier's phase)."""
         import torch
 
-        from .models.watermark_nets import HOP
-
-        out = np.zeros_like(x)
-        frames = len(x) // HOP + 1
         b = torch.from_numpy(bits[None]).to(self.device)
         with torch.inference_mode():
-            for c0, w0, w1, c1 in windows(frames):
-                chunk = torch.from_numpy(np.ascontiguousarray(x[c0 * HOP: c1 * HOP])).to(self.device)
-                r = self.model.residual(chunk[None], b, frame_offset=c0)[0].cpu().numpy()
-                lo, hi = (w0 - c0) * HOP, (w1 - c0) * HOP
-                out[w0 * HOP: w1 * HOP] = r[lo:hi][: len(out) - w0 * HOP]
-        return out * np.float32(self.params["strength"])
+            chunk = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32)).to(self.device)
+            r = self.model.residual(chunk[None], b, frame_offset=first_frame)[0].cpu().numpy()
+        return r * np.float32(self.params["strength"])
 
-    def embed(self, audio: np.ndarray, message: str) -> np.ndarray:
+    def embedder(self, message: str, channels: int | None = None) -> StreamingEmbedder:
+        """A streaming embedder for ``message``: bounded memory, same samples as :meth:`embed`."""
         bits = parse_message(message)
         self._ensure()
+        return StreamingEmbedder(lambda x, first: self.residual_chunk(x, bits, first), self.sample_rate or INTERNAL_RATE,
+                                 channels or self.channels or 1, WINDOW_FRAMES, CONTEXT_FRAMES)
+
+    def embed(self, audio: np.ndarray, message: str) -> np.ndarray:
         audio = np.atleast_2d(np.asarray(audio, dtype=np.float32))
-        rate = self.sample_rate or INTERNAL_RATE
-        mark = self.residual_internal(to_internal(audio, rate), bits)
-        return (audio + from_internal(mark, rate, audio.shape[1])[None]).astype(np.float32)
+        return self.embedder(message, audio.shape[0]).embed_whole(audio)
 
     def frame_logits(self, audio: np.ndarray) -> np.ndarray:
         """``(1 + bits, frames)`` detector logits at 16 ms frames."""

@@ -17,8 +17,9 @@ import numpy as np
 from plugin_specs import Parameter, PluginInfo, WatermarkDetection, Watermarker, hookimpl
 
 from .watermark_common import (
-    INTERNAL_RATE, MESSAGE_BITS, format_message, from_internal, parse_message, segments_from_mask, to_internal,
+    INTERNAL_RATE, MESSAGE_BITS, format_message, parse_message, segments_from_mask, to_internal,
 )
+from .watermark_stream import StreamingEmbedder
 
 N_FFT = 512
 HOP = 256
@@ -33,6 +34,8 @@ DETREND = 9  # chip columns in the moving average removed from each band's energ
 # (bench/results/watermark_robustness.json, "threshold_at_1pct_fpr").
 DEFAULT_THRESHOLD = 2.74
 WINDOW_PERIODS = 4  # localisation window (2 s)
+STREAM_WINDOW_FRAMES = 1024  # embedding runs in 16.4 s windows of frames...
+STREAM_CONTEXT_FRAMES = 4    # ...each with the STFT overlap on both sides
 
 
 def band_edges() -> np.ndarray:
@@ -121,31 +124,34 @@ class SpreadSpectrumWatermark(Watermarker):
     )
 
     # -- embedding ---------------------------------------------------------------------------------------------
-    def chip_gains_db(self, bits: np.ndarray, columns: int) -> np.ndarray:
-        """``(BANDS, columns)`` dB change per chip: the keyed signs, message bits on the data chips."""
+    def chip_gains_db(self, bits: np.ndarray, frames: int, first_frame: int = 0) -> np.ndarray:
+        """``(BANDS, frames)`` dB change per STFT frame: the keyed chip signs, message bits on the data chips."""
         signs, roles = pattern(self.params["key"])
         bit_signs = np.where(roles >= 0, 2.0 * bits[np.maximum(roles, 0)] - 1.0, 1.0)
         period = signs * bit_signs * self.params["strength_db"]
-        return np.tile(period, (1, columns // PERIOD + 1))[:, :columns]
+        columns = (np.arange(frames) + first_frame) // FRAMES_PER_CHIP
+        return period[:, columns % PERIOD]
 
-    def mark_internal(self, x: np.ndarray, bits: np.ndarray) -> np.ndarray:
-        """The residual to add to mono ``x`` at the internal rate."""
-        spec = stft(x)
+    def mark_internal(self, x: np.ndarray, bits: np.ndarray, first_frame: int = 0) -> np.ndarray:
+        """The residual to add to mono ``x`` at the internal rate; ``x`` starts at frame ``first_frame``."""
+        spec = stft(np.asarray(x, dtype=np.float64))
         frames = spec.shape[0]
-        gains_db = self.chip_gains_db(bits, frames // FRAMES_PER_CHIP + 1)
-        per_frame = np.repeat(gains_db, FRAMES_PER_CHIP, axis=1)[:, :frames]  # (BANDS, frames)
+        per_frame = self.chip_gains_db(bits, frames, first_frame)
         edges = band_edges()
         factor = np.zeros((frames, spec.shape[1]))
         for b, (lo, hi) in enumerate(zip(edges[:-1], edges[1:])):
             factor[:, lo:hi] = (10 ** (per_frame[b] / 20) - 1.0)[:, None]
         return istft(spec * factor, len(x))
 
-    def embed(self, audio: np.ndarray, message: str) -> np.ndarray:
+    def embedder(self, message: str, channels: int | None = None) -> StreamingEmbedder:
+        """A streaming embedder for ``message``: bounded memory, same samples as :meth:`embed`."""
         bits = parse_message(message)
-        audio = np.asarray(audio, dtype=np.float32)
-        rate = self.sample_rate or INTERNAL_RATE
-        residual = self.mark_internal(to_internal(audio, rate).astype(np.float64), bits)
-        return (audio + from_internal(residual.astype(np.float32), rate, audio.shape[1])[None]).astype(np.float32)
+        return StreamingEmbedder(lambda x, first: self.mark_internal(x, bits, first), self.sample_rate or INTERNAL_RATE,
+                                 channels or self.channels or 1, STREAM_WINDOW_FRAMES, STREAM_CONTEXT_FRAMES)
+
+    def embed(self, audio: np.ndarray, message: str) -> np.ndarray:
+        audio = np.atleast_2d(np.asarray(audio, dtype=np.float32))
+        return self.embedder(message, audio.shape[0]).embed_whole(audio)
 
     # -- detection ---------------------------------------------------------------------------------------------
     def _hypotheses(self, x: np.ndarray) -> list[tuple[float, int, int, np.ndarray]]:

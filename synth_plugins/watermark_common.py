@@ -39,14 +39,6 @@ def to_internal(audio: np.ndarray, sample_rate: int) -> np.ndarray:
     return resample(mono, sample_rate, INTERNAL_RATE)[0]
 
 
-def from_internal(residual: np.ndarray, sample_rate: int, samples: int) -> np.ndarray:
-    """A mark made at the internal rate, back at the input's rate and length (added to every channel)."""
-    out = resample(residual[None], INTERNAL_RATE, sample_rate)[0]
-    if out.size < samples:
-        out = np.pad(out, (0, samples - out.size))
-    return out[:samples]
-
-
 def segments_from_mask(mask: np.ndarray, frame_seconds: float, scores: np.ndarray, label: str = "watermark",
                        min_frames: int = 1) -> list[Segment]:
     """Runs of True in a per-frame mask as segments, each with the mean score of its frames as confidence."""

@@ -130,10 +130,28 @@ def _timed(run: Any, x: np.ndarray) -> float:
 
 
 def _instrument(task: Any, plugin: Any, device: str) -> dict[str, Any]:
-    test = task.examples("test")
-    result = task.evaluate(plugin.model, device, test)
+    """Whole test clips through the plugin, as a user calls it; the bare net's fixed crop beside it."""
+    from synth_plugins.classifiers import INSTRUMENT_LABELS
+
+    from .metrics import accuracy, confusion_matrix, macro_f1
+
+    plugin.prepare(task.front.sample_rate, 1, 8192, device)
+    truth, guess = [], []
+    for k, label in enumerate(INSTRUMENT_LABELS):
+        for index in task.by_split["test"][label]:
+            scores = plugin.classify(task.bank.audio(index)[None]).scores
+            guess.append(int(np.argmax([scores[name] for name in INSTRUMENT_LABELS])))
+            truth.append(k)
+    t, g, n = np.asarray(truth), np.asarray(guess), len(INSTRUMENT_LABELS)
+    acc = accuracy(t, g)
+    result = {"accuracy": acc, "macro_f1": macro_f1(t, g, n), "examples": int(len(t)),
+              "per_class_accuracy": {label: accuracy(t[t == k], g[t == k]) for k, label in enumerate(INSTRUMENT_LABELS)
+                                     if np.any(t == k)},
+              "confusion": confusion_matrix(t, g, n), "inference": dict(plugin.params)}
+    fixed_crop = task.evaluate(plugin.model, device, task.examples("test"))
+    plugin.prepare(16000, 1, 8192, device)
     speed = _speed(lambda x: plugin.classify(x[None]), 16000)
-    return {"test": result, "speed_x_realtime_1_thread": speed,
+    return {"test": result, "test_net_fixed_start_crop": fixed_crop, "speed_x_realtime_1_thread": speed,
             "headline": {"accuracy (held-out test clips)": round(result["accuracy"], 4),
                          "macro F1": round(result["macro_f1"], 4), "speed, 1 CPU thread": f"{speed:.0f}x real time"}}
 

@@ -93,3 +93,15 @@ def test_weights_are_small_and_carded():
         card = json.loads(card_path(name).read_text())
         assert card["parameters"] > 10_000 and card["training"]["steps"] > 0
         assert {"data", "validation", "date", "config"} <= set(card)
+
+
+def test_short_inputs_are_placed_at_evenly_spread_positions():
+    from synth_plugins.classifiers import placed
+
+    note = np.arange(1, 5, dtype=np.float32)
+    rows = placed(note, 10, 3)
+    assert rows.shape == (3, 10)
+    assert [int(np.flatnonzero(r)[0]) for r in rows] == [0, 3, 6]
+    assert all(np.array_equal(r[r != 0], note) for r in rows)
+    assert placed(note, 10, 1).shape == (1, 10)
+    assert placed(np.ones(12, dtype=np.float32), 10, 9).shape == (1, 10)  # a full window is scored once

@@ -137,3 +137,70 @@ def test_spread_spectrum_passes_the_validator_at_highest_strictness():
     with Subject.from_host(PluginHost(), "spread-spectrum-watermark") as subject:
         report = validate(subject, 10)
     assert report.passed, [(r.name, r.message) for r in report.failures]
+
+
+def test_chain_embed_streams_and_equals_whole_buffer_embed():
+    """A watermark step after an effect, fed in odd-sized blocks, gives exactly the whole-buffer embed."""
+    import pedalboard
+
+    from host.chain_spec import parse_chain
+    from host.registry import PluginHost
+    from host.render import render_array
+
+    rate = 44100
+    audio = music_like(20.0, rate, seed=11)
+    out = render_array(PluginHost(), parse_chain("Gain gain_db=-2 | spread-spectrum-watermark message=a5c3"),
+                       audio, rate, block_size=3001)
+    plugin = SpreadSpectrumWatermark()
+    plugin.prepare(rate, 2, 4096)
+    whole = plugin.embed(pedalboard.Gain(gain_db=-2)(audio, rate), "a5c3")
+    assert out.shape == audio.shape
+    assert np.array_equal(out, whole)
+    found = plugin.detect(out)  # the baseline may miss a bit on 20 s of sparse notes; the mark must be found
+    assert found.detected and np.sum(parse_message(found.message) != parse_message("a5c3")) <= 1
+
+
+def test_chain_detect_step_passes_audio_through_and_reports_the_message():
+    from host.chain import build_chain
+    from host.chain_spec import parse_chain
+    from host.registry import PluginHost
+
+    rate = 32000
+    plugin = SpreadSpectrumWatermark()
+    plugin.prepare(rate, 2, 4096)
+    marked = plugin.embed(music_like(12.0, rate, seed=12), "0bad")
+    chain = build_chain(PluginHost(), parse_chain("spread-spectrum-watermark"), rate, 2, block_size=5000)
+    out = chain.process(marked)
+    assert np.array_equal(out, marked)
+    found = chain.analysis()["spread-spectrum-watermark"]
+    assert found["detected"] and found["message"] == "0bad" and found["segments"]
+    clean = build_chain(PluginHost(), parse_chain("spread-spectrum-watermark"), rate, 2)
+    clean.process(music_like(12.0, rate, seed=13))
+    assert clean.analysis()["spread-spectrum-watermark"]["detected"] is False
+
+
+def test_chain_watermark_step_errors_name_the_step():
+    from host.chain import build_chain
+    from host.chain_spec import parse_chain
+    from host.registry import PluginHost
+
+    with pytest.raises(ParameterError, match=r"^chain step 2: message 'beefy': must be 4 hex digits"):
+        build_chain(PluginHost(), parse_chain("Gain | spread-spectrum-watermark message=beefy"), 44100, 2)
+    with pytest.raises(ParameterError, match=r"^chain step 1: message 'zz00': not hexadecimal"):
+        build_chain(PluginHost(), parse_chain("spread-spectrum-watermark message=zz00"), 44100, 2)
+
+
+def test_streaming_embed_memory_does_not_grow_with_length():
+    """Two minutes in 1 s blocks: what the embedder holds stays under one window plus its latency."""
+    rate = 48000
+    plugin = SpreadSpectrumWatermark()
+    plugin.prepare(rate, 2, rate)
+    stream = plugin.embedder("1234")
+    rng = np.random.default_rng(0)
+    held, emitted = [], 0
+    for _ in range(120):
+        emitted += stream.process((0.05 * rng.standard_normal((2, rate))).astype(np.float32)).shape[1]
+        held.append(stream.internal.size * rate / 16000 + stream.pending.shape[1] + stream.mark.size)
+    assert max(held) <= 2 * stream.latency_bound + rate
+    assert max(held[60:]) <= max(held[:60]) + rate  # no growth in the second minute
+    assert emitted >= 120 * rate - stream.latency_bound

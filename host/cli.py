@@ -100,6 +100,15 @@ def info_cmd(plugin_id: str, as_json: bool) -> None:
         click.echo(f"    {p['name']} ({p['type']}, default {p['default']}{unit}) {span}{choices} {p['description']}")
 
 
+def _analysis_line(found: dict[str, Any]) -> str:
+    """One line per analysis step: a classifier's top scores, or a watermark detector's verdict."""
+    if "scores" in found:
+        top = ", ".join(f"{k} {v:.2f}" for k, v in sorted(found["scores"].items(), key=lambda kv: -kv[1])[:3])
+        return f"{top}; {len(found['segments'])} segments"
+    verdict = f"marked, message {found['message']}" if found["detected"] else "not marked"
+    return f"{verdict} (score {found['score']:.3f}); {len(found['segments'])} segments"
+
+
 @cli.command("validate")
 @click.argument("plugin_ref")
 @click.option("--strictness", type=click.IntRange(1, 10), default=5, show_default=True,
@@ -234,8 +243,7 @@ def process_cmd(inputs: tuple[str, ...], output: str, chain_text: str, device: s
                 reports.append({"input": str(source), "output": str(result.output), "frames": result.frames,
                                 "seconds": result.seconds, "speed": result.speed, "analysis": result.analysis})
                 for plugin_id, found in result.analysis.items():
-                    top = ", ".join(f"{k} {v:.2f}" for k, v in sorted(found["scores"].items(), key=lambda kv: -kv[1])[:3])
-                    click.echo(f"{source}: {plugin_id}: {top}; {len(found['segments'])} segments")
+                    click.echo(f"{source}: {plugin_id}: {_analysis_line(found)}")
             except SynthHostError as exc:
                 if single:
                     raise

@@ -62,7 +62,7 @@ FAMILY_PROGRAMS = [(0, "keys"), (40, "strings"), (56, "brass"), (73, "pipe"), (3
 
 
 def test_instrument_classifier_names_most_families(host, tmp_path):
-    """Four-note lines through the held-out soundfont. The model scores 74% on the test split, so at
+    """Four-note lines through the held-out soundfont. The model scores 90% on the test split, so at
     least 6 of these 8 families must rank in its top two (this fails if the model regresses)."""
     plugin = host.create("instrument-classifier")
     plugin.prepare(RATE, 1, 8192, "cpu")

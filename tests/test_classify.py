@@ -53,7 +53,7 @@ def test_process_report_holds_analysis(host, tmp_path, monkeypatch):
 def test_generators_are_refused_as_chain_steps(host):
     from plugin_specs import ChainError
 
-    with pytest.raises(ChainError, match="'test-tone' is a generator; chain steps are effects or classifiers"):
+    with pytest.raises(ChainError, match="'test-tone' is a generator; chain steps are effects, classifiers and watermarkers"):
         build_chain(host, parse_chain("test-tone"), 8000, 1)
 
 

@@ -204,3 +204,20 @@ def test_streaming_embed_memory_does_not_grow_with_length():
     assert max(held) <= 2 * stream.latency_bound + rate
     assert max(held[60:]) <= max(held[:60]) + rate  # no growth in the second minute
     assert emitted >= 120 * rate - stream.latency_bound
+
+
+def test_process_cli_embeds_and_detects_as_chain_steps(tmp_path, capsys):
+    import json
+
+    src = tmp_path / "in.wav"
+    sf.write(src, music_like(10.0, 44100, seed=6).T, 44100, subtype="FLOAT")
+    marked = tmp_path / "marked.wav"
+    chain = "Gain gain_db=-1 | spread-spectrum-watermark message=c0de key=7 strength_db=1.0"
+    assert run_cli(capsys, "process", src, "-o", marked, "--chain", chain)[0] == 0
+    rc, stdout, _ = run_cli(capsys, "process", marked, "-o", tmp_path / "copy.wav", "--chain",
+                            "spread-spectrum-watermark key=7", "--report", tmp_path / "found.json")
+    assert rc == 0 and "spread-spectrum-watermark: marked, message c0de" in stdout
+    report = json.loads((tmp_path / "found.json").read_text())
+    found = report[0]["analysis"]["spread-spectrum-watermark"]
+    assert found["detected"] and found["message"] == "c0de"
+    assert np.array_equal(sf.read(tmp_path / "copy.wav", dtype="float32")[0], sf.read(marked, dtype="float32")[0])

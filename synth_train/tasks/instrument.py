@@ -114,4 +114,5 @@ class InstrumentTask:
     def card(self) -> dict[str, Any]:
         return {"config": CONFIG, "labels": list(INSTRUMENT_LABELS), "task": "clip single-label",
                 "data": corpus_summary(self.corpus, self.bank),
-                "input": "mono 22.05 kHz log-mel, 96 bands, 11.6 ms hop; 3 s windows for long inputs"}
+                "input": "mono 22.05 kHz log-mel, 96 bands, 11.6 ms hop; 2 s windows (the training crop), a shorter "
+                         "input scored at 9 evenly spread positions in the window and averaged"}

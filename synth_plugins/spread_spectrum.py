@@ -34,7 +34,7 @@ DETREND = 9  # chip columns in the moving average removed from each band's energ
 # (bench/results/watermark_robustness.json, "threshold_at_1pct_fpr").
 DEFAULT_THRESHOLD = 2.74
 WINDOW_PERIODS = 4  # localisation window (2 s)
-STREAM_WINDOW_FRAMES = 1024  # embedding runs in 16.4 s windows of frames...
+STREAM_WINDOW_FRAMES = 256  # embedding runs in 4.1 s windows of frames...
 STREAM_CONTEXT_FRAMES = 4    # ...each with the STFT overlap on both sides
 
 

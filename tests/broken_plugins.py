@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from plugin_specs import Effect, Parameter, PluginInfo, hookimpl
+from synth_plugins.spread_spectrum import SpreadSpectrumWatermark
 
 INFO = dict(version="1.0.0", authors=("tests",), license="MIT", description="Deliberately broken.")
 
@@ -147,7 +148,17 @@ class SharesState(Effect):
         return out
 
 
+class StreamsDifferently(SpreadSpectrumWatermark):
+    """Its streaming embedder is honest, but embed() adds a little extra: the two paths disagree."""
+
+    info = PluginInfo(id="streams-differently", name="Streams differently", tags=("watermark",), **INFO)
+
+    def embed(self, audio, message):
+        return (super().embed(audio, message) * np.float32(1.01)).astype(np.float32)
+
+
 BROKEN = {
+    StreamsDifferently: "embed-streaming",
     LiesAboutLatency: "latency",
     MakesNaN: "finite-output",
     LeaksState: "reset-determinism",
@@ -162,4 +173,10 @@ BROKEN = {
 @hookimpl
 def register_effects(register):
     for cls in [GoodGain, *BROKEN]:
-        register(cls)
+        if issubclass(cls, Effect):
+            register(cls)
+
+
+@hookimpl
+def register_watermarkers(register):
+    register(StreamsDifferently)

@@ -113,6 +113,39 @@ def watermark_roundtrip(ctx: Context) -> dict[str, Any]:
     return {"message": f"message {message} recovered, score {found.score:.3f}", "score": found.score}
 
 
+@check("embed-streaming", 2, ("watermark",))
+def embed_streaming(ctx: Context) -> dict[str, Any]:
+    """A streaming embedder, if the plugin offers one, gives embed()'s samples for any block sizes, in time."""
+    s = ctx.subject
+    rate, ch = s.default_rate(), s.default_channels()
+    plugin = s.make()
+    plugin.prepare(rate, ch, 8192, "cpu")
+    message = message_for(plugin.message_bits)  # type: ignore[attr-defined]
+    stream = plugin.embedder(message, ch)  # type: ignore[attr-defined]
+    if stream is None:
+        return {"message": "no streaming embedder: chains embed it in 30 s windows", "streams": False}
+    x = np.tile(program(rate, ch, 1.0, seed=5), (1, 6))
+    whole = np.asarray(plugin.embed(x, message))  # type: ignore[attr-defined]
+    sizes = [1, 777, 4096, 30011]
+    outs, start, k = [], 0, 0
+    while start < x.shape[1]:
+        size = sizes[k % len(sizes)]
+        outs.append(np.asarray(stream.process(x[:, start : start + size])))
+        start, k = start + size, k + 1
+    bound = int(stream.latency_bound)
+    fed = 0
+    while sum(o.shape[1] for o in outs) < x.shape[1]:
+        if fed > bound:
+            raise CheckFailed(f"output still short after {fed} samples of silence (latency_bound {bound})")
+        outs.append(np.asarray(stream.process(np.zeros((ch, 4096), dtype=np.float32))))
+        fed += 4096
+    streamed = np.concatenate(outs, axis=1)[:, : x.shape[1]]
+    diff = float(np.max(np.abs(streamed - whole)))
+    if diff > 1e-5:
+        raise CheckFailed(f"streamed embed differs from embed() by up to {diff:.3g} (blocks of 1 to 30011 samples)")
+    return {"message": f"streamed in blocks of 1 to 30011 samples: max difference {diff:.3g}", "streams": True}
+
+
 @check("transparency", 3, ("watermark",))
 def transparency(ctx: Context) -> dict[str, Any]:
     """The mark is at least 20 dB below the audio it marks."""

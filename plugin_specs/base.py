@@ -128,8 +128,8 @@ class Watermarker(Plugin):
 
         Return an object whose ``process(block)`` takes ``(channels, samples)`` float32 and returns the
         marked audio aligned with the input, possibly fewer samples than given; the rest comes out as
-        more input or silence arrives, within ``latency_bound`` samples. The default ``None`` makes the
-        host collect the whole stream and call :meth:`embed` once.
+        more input or silence arrives, within ``latency_bound`` samples. With the default ``None`` a
+        chain calls :meth:`embed` on consecutive 30 s windows.
         """
         return None
 

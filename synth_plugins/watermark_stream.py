@@ -47,10 +47,14 @@ class StreamingEmbedder:
         self.window_frames, self.context_frames = window_frames, context_frames
         self.down = _Resampler(sample_rate, INTERNAL_RATE)
         self.up = _Resampler(INTERNAL_RATE, sample_rate)
-        self.internal = np.zeros(0, dtype=np.float32)  # 16 kHz mono samples from ``internal_start`` on
+        # Blocks are kept in lists and joined once per finished window, not once per block: a block then costs
+        # its own size, not the size of everything held back.
+        self.internal = np.zeros(0, dtype=np.float32)  # 16 kHz mono samples from ``internal_start`` on...
+        self.internal_new: list[np.ndarray] = []       # ...followed by these
+        self.internal_end = 0                          # stream index one past the last internal sample
         self.internal_start = 0
         self.next_frame = 0  # first frame of the next window
-        self.pending = np.zeros((channels, 0), dtype=np.float32)  # input waiting for its mark
+        self.pending: list[np.ndarray] = []  # input waiting for its mark
         self.mark = np.zeros(0, dtype=np.float32)  # mark at the input rate, aligned with ``pending``
 
     @property
@@ -59,20 +63,34 @@ class StreamingEmbedder:
         frames = self.window_frames + 2 * self.context_frames + 4
         return int(np.ceil(frames * HOP * self.sample_rate / INTERNAL_RATE)) + self.sample_rate // 5
 
+    @property
+    def held_samples(self) -> float:
+        """Everything held back, counted at the input rate: the memory the stream keeps."""
+        internal = self.internal.size + sum(x.size for x in self.internal_new)
+        return internal * self.sample_rate / INTERNAL_RATE + sum(p.shape[1] for p in self.pending) + self.mark.size
+
     def process(self, block: np.ndarray) -> np.ndarray:
         block = np.asarray(block, dtype=np.float32)
-        self.pending = np.concatenate([self.pending, block], axis=1)
-        self.internal = np.concatenate([self.internal, self.down(block.mean(axis=0))])
-        self._windows()
-        n = min(self.pending.shape[1], self.mark.size)
-        out = self.pending[:, :n] + self.mark[None, :n]
-        self.pending, self.mark = self.pending[:, n:], self.mark[n:]
+        self.pending.append(block)
+        mono = self.down(block.mean(axis=0))
+        self.internal_new.append(mono)
+        self.internal_end += mono.size
+        if not self._windows():
+            return block[:, :0]
+        held = np.concatenate(self.pending, axis=1)
+        n = min(held.shape[1], self.mark.size)
+        out = held[:, :n] + self.mark[None, :n]
+        self.pending, self.mark = [held[:, n:]], self.mark[n:]
         return out
 
-    def _windows(self) -> None:
+    def _windows(self) -> bool:
         """Mark every window whose right context has arrived, and drop internal samples no window needs."""
         w, c = self.window_frames, self.context_frames
-        while (self.next_frame + w + c) * HOP <= self.internal_start + self.internal.size:
+        if (self.next_frame + w + c) * HOP > self.internal_end:
+            return False
+        self.internal = np.concatenate([self.internal, *self.internal_new])
+        self.internal_new = []
+        while (self.next_frame + w + c) * HOP <= self.internal_end:
             c0 = max(0, self.next_frame - c)
             lo = c0 * HOP - self.internal_start
             chunk = self.internal[lo : lo + (self.next_frame + w + c - c0) * HOP]
@@ -83,6 +101,7 @@ class StreamingEmbedder:
             keep_from = max(0, self.next_frame - c) * HOP
             self.internal = self.internal[keep_from - self.internal_start :]
             self.internal_start = keep_from
+        return True
 
     def embed_whole(self, audio: np.ndarray) -> np.ndarray:
         """A whole buffer through the stream, then silence until all of it is out."""

@@ -133,7 +133,7 @@ def _instrument(task: Any, plugin: Any, device: str) -> dict[str, Any]:
     """Whole test clips through the plugin, as a user calls it; the bare net's fixed crop beside it."""
     from synth_plugins.classifiers import INSTRUMENT_LABELS
 
-    from .metrics import accuracy, confusion_matrix, macro_f1
+    from .tasks.instrument import family_metrics
 
     plugin.prepare(task.front.sample_rate, 1, 8192, device)
     truth, guess = [], []
@@ -142,12 +142,7 @@ def _instrument(task: Any, plugin: Any, device: str) -> dict[str, Any]:
             scores = plugin.classify(task.bank.audio(index)[None]).scores
             guess.append(int(np.argmax([scores[name] for name in INSTRUMENT_LABELS])))
             truth.append(k)
-    t, g, n = np.asarray(truth), np.asarray(guess), len(INSTRUMENT_LABELS)
-    acc = accuracy(t, g)
-    result = {"accuracy": acc, "macro_f1": macro_f1(t, g, n), "examples": int(len(t)),
-              "per_class_accuracy": {label: accuracy(t[t == k], g[t == k]) for k, label in enumerate(INSTRUMENT_LABELS)
-                                     if np.any(t == k)},
-              "confusion": confusion_matrix(t, g, n), "inference": dict(plugin.params)}
+    result = {**family_metrics(np.asarray(truth), np.asarray(guess)), "inference": dict(plugin.params)}
     fixed_crop = task.evaluate(plugin.model, device, task.examples("test"))
     plugin.prepare(16000, 1, 8192, device)
     speed = _speed(lambda x: plugin.classify(x[None]), 16000)

@@ -89,14 +89,19 @@ def embed_shape(ctx: Context) -> str:
     return "shape, dtype and values clean"
 
 
-@check("watermark-roundtrip", 1, ("watermark",))
-def watermark_roundtrip(ctx: Context) -> dict[str, Any]:
-    """A marked clip is detected with its message; unmarked noise, tones and silence are not."""
+def _prepared_watermarker(ctx: Context) -> tuple[Any, int, int, str]:
+    """A fresh instance prepared at the subject's default format, with a test message of its width."""
     s = ctx.subject
     rate, ch = s.default_rate(), s.default_channels()
     plugin = s.make()
     plugin.prepare(rate, ch, 8192, "cpu")
-    message = message_for(plugin.message_bits)  # type: ignore[attr-defined]
+    return plugin, rate, ch, message_for(plugin.message_bits)  # type: ignore[attr-defined]
+
+
+@check("watermark-roundtrip", 1, ("watermark",))
+def watermark_roundtrip(ctx: Context) -> dict[str, Any]:
+    """A marked clip is detected with its message; unmarked noise, tones and silence are not."""
+    plugin, rate, ch, message = _prepared_watermarker(ctx)
     x = np.tile(program(rate, ch, 1.0, seed=9), (1, 4))
     found = plugin.detect(plugin.embed(x, message))  # type: ignore[attr-defined]
     if not found.detected:
@@ -116,11 +121,7 @@ def watermark_roundtrip(ctx: Context) -> dict[str, Any]:
 @check("embed-streaming", 2, ("watermark",))
 def embed_streaming(ctx: Context) -> dict[str, Any]:
     """A streaming embedder, if the plugin offers one, gives embed()'s samples for any block sizes, in time."""
-    s = ctx.subject
-    rate, ch = s.default_rate(), s.default_channels()
-    plugin = s.make()
-    plugin.prepare(rate, ch, 8192, "cpu")
-    message = message_for(plugin.message_bits)  # type: ignore[attr-defined]
+    plugin, rate, ch, message = _prepared_watermarker(ctx)
     stream = plugin.embedder(message, ch)  # type: ignore[attr-defined]
     if stream is None:
         return {"message": "no streaming embedder: chains embed it in 30 s windows", "streams": False}

@@ -17,7 +17,7 @@ import soundfile as sf
 
 from .audio import db_to_amp, fade, trim_silence
 from .clip import Clip, finish
-from .gm import DRUM_CHANNEL
+from .phrases import drum_part, part  # noqa: F401 (re-exported for the planner)
 from .manifest import SAMPLE_RATE
 from .tools import SOUNDFONTS, require_file, run
 
@@ -125,12 +125,3 @@ def render_soundfont_chunk(soundfont: str, clips: list[Clip], root: Path) -> lis
                     continue
                 records.append(finish(clip, postprocess(clip.params, x), root))
     return records
-
-
-def part(channel: int, program: int, notes: list[list], volume: int = 100) -> dict:
-    """A MIDI part as stored in params: notes are [start_s, duration_s, key, velocity]."""
-    return {"channel": channel, "program": program, "volume": volume, "notes": notes}
-
-
-def drum_part(kit: int, notes: list[list], volume: int = 100) -> dict:
-    return part(DRUM_CHANNEL, kit, notes, volume)

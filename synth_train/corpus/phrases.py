@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from .fluid import drum_part, part
+from .gm import DRUM_CHANNEL
 
 MAJOR = (0, 2, 4, 5, 7, 9, 11)
 MINOR = (0, 2, 3, 5, 7, 8, 10)
@@ -206,3 +206,12 @@ def compose_stem(rng: np.random.Generator, program: int, prange: tuple[int, int]
     return {"kind": "stem", "style": style, "tempo_bpm": f["tempo_bpm"], "key": f["key"], "mode": f["mode"],
             "progression": degrees, "program": program, "seconds": _r(seconds), "window_s": _r(seconds + TAIL_S),
             "parts": [part(0, program, notes, volume=int(rng.integers(90, 121)))]}
+
+
+def part(channel: int, program: int, notes: list[list], volume: int = 100) -> dict:
+    """A MIDI part as stored in params: notes are [start_s, duration_s, key, velocity]."""
+    return {"channel": channel, "program": program, "volume": volume, "notes": notes}
+
+
+def drum_part(kit: int, notes: list[list], volume: int = 100) -> dict:
+    return part(DRUM_CHANNEL, kit, notes, volume)

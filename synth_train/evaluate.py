@@ -33,6 +33,10 @@ def evaluate(model: str, corpus: Path, device: str = "cpu") -> dict[str, Any]:
                               "parameters": int(sum(p.numel() for p in plugin.model.parameters()))}
     if model == "content-classifier":
         report.update(_content(task, plugin, device))
+    elif model == "neural-denoise":
+        from .denoise_eval import evaluate_denoise
+
+        report.update(evaluate_denoise(corpus, device))
     elif model == "neural-watermark":
         report.update(_watermark(corpus, device))
     else:

@@ -17,7 +17,8 @@ from synth_plugins.capture_file import load_capture, save_capture
 from synth_plugins.models.capture_nets import SIZES, build_capture_net
 from synth_train.capture.align import align_pair, find_delay
 from synth_train.capture.excitation import RATE, excitation, heldout_program
-from synth_train.capture.fit import CaptureConfig, esr, fit_capture, run_net
+from synth_train.capture.fit import CaptureConfig, fit_capture, run_net
+from synth_train.metrics import esr
 
 
 def run_cli(capsys, *args):

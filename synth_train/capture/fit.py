@@ -14,6 +14,8 @@ from typing import Any, Callable
 
 import numpy as np
 
+from ..metrics import esr
+
 
 @dataclass
 class CaptureConfig:
@@ -28,10 +30,6 @@ class CaptureConfig:
     threads: int = 2
     max_minutes: float = 10.0
     val_every: int = 250
-
-
-def esr(target: np.ndarray, estimate: np.ndarray) -> float:
-    return float(np.sum((target - estimate) ** 2) / max(float(np.sum(target.astype(np.float64) ** 2)), 1e-20))
 
 
 def run_net(net: Any, x: np.ndarray, device: str = "cpu", block: int = 65536) -> np.ndarray:

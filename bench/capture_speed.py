@@ -20,7 +20,6 @@ import numpy as np
 import torch
 
 from synth_plugins.capture_effect import BUNDLED
-from synth_plugins.capture_file import load_capture
 from synth_plugins.models.capture_nets import SIZES, build_capture_net
 from synth_train.capture.excitation import RATE, heldout_program
 from synth_train.capture.session import BUNDLED_CHAINS
@@ -34,6 +33,22 @@ def stream_speed(net, x: np.ndarray, block: int) -> float:
         state, start = None, time.perf_counter()
         for i in range(0, t.shape[1], block):
             _, state = net.stream(t[:, i : i + block], state)
+        return len(x) / RATE / (time.perf_counter() - start)
+
+
+def plugin_speed(plugin_id: str, x: np.ndarray, block: int) -> float:
+    """The bundled plugin as a chain runs it: its wrapper, silence offset and parameter ramps included."""
+    from host.registry import PluginHost
+
+    plugin = PluginHost().create(plugin_id)
+    plugin.prepare(RATE, 1, block, "cpu")
+    t = torch.from_numpy(x)[None, None]
+    with torch.inference_mode():
+        plugin.process(t[..., :block])
+        plugin.reset()
+        start = time.perf_counter()
+        for i in range(0, t.shape[-1], block):
+            plugin.process(t[..., i : i + block])
         return len(x) / RATE / (time.perf_counter() - start)
 
 
@@ -90,7 +105,7 @@ def main() -> None:
             torch.manual_seed(0)
             rows[f"{arch}-{size}"] = stream_speed(build_capture_net(arch, config).eval(), x, args.block)
     for cls in BUNDLED:
-        rows[cls.info.id] = stream_speed(load_capture(cls.capture_path).build(), x, args.block)
+        rows[f"{cls.info.id} (plugin)"] = plugin_speed(cls.info.id, x, args.block)
         rows[f"{cls.info.id} (plain pedalboard chain)"] = pedalboard_speed(BUNDLED_CHAINS[cls.info.id], x, args.block)
     nam = nam_standard_wavenet()
     if nam is not None:

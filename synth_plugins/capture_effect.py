@@ -13,6 +13,7 @@ from typing import Any
 
 from plugin_specs import Effect, Parameter, PluginError, PluginInfo, SynthHostError, hookimpl
 
+from .torch_threads import one_thread
 from .weights import WEIGHTS_DIR
 
 CAPTURE_DIR = WEIGHTS_DIR / "captures"
@@ -68,7 +69,8 @@ class CaptureEffect(Effect):
         rows = audio.reshape(batch * channels, n)
         if self.state_ is None:
             self.state_ = self.net.repeat_state(self._rest_state, rows.shape[0])
-        wet, self.state_ = self.net.stream(rows, self.state_)
+        with one_thread():
+            wet, self.state_ = self.net.stream(rows, self.state_)
         wet = wet - self._rest_output
         target = self._targets()
         start = self._applied or target

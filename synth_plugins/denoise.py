@@ -11,6 +11,7 @@ from typing import Any
 from plugin_specs import Effect, Parameter, PluginInfo, hookimpl
 
 from . import weights
+from .torch_threads import one_thread
 
 RATE = 16000
 HOP = 160
@@ -59,7 +60,8 @@ class NeuralDenoise(Effect):
         rows = audio.reshape(batch * channels, n)
         previous = None if self.state_ is None else self.state_["input"]
         floor = 10.0 ** (-self.params["attenuation_db"] / 20.0)
-        wet, self.state_ = self.model.stream(rows, self.state_, floor=floor)
+        with one_thread():
+            wet, self.state_ = self.model.stream(rows, self.state_, floor=floor)
         mix = self.params["mix"]
         if mix < 1.0:  # the dry path is delayed by the same hop as the wet one
             import torch

@@ -1,7 +1,7 @@
 """neural-denoise against RNNoise and noisereduce on the same noisy test speech.
 
 Test speech (the held-out festival voice and espeak variants) is mixed with test-split noise at 0, 5, 10 and 15
-dB SNR. Every system's output is lined up with the clean speech by cross-correlation before scoring, so a
+dB SNR, and each mixture is scaled so the speech sits at -26 dBFS RMS, the usual speech level (ITU-T P.56). Every system's output is lined up with the clean speech by cross-correlation before scoring, so a
 system's delay never counts against it. RNNoise runs at its native 48 kHz on the upsampled mixture (the
 ``pyrnnoise`` package ships the C library and its trained weights); noisereduce uses its default
 non-stationary spectral gating.
@@ -19,13 +19,20 @@ from .metrics import pesq_wb, si_snr, stoi
 from .tasks.denoise import RATE, DenoiseTask
 
 SNRS = (0.0, 5.0, 10.0, 15.0)
+SPEECH_DBFS = -26.0
 
 
 def test_set(corpus: Path, per_snr: int = 30, seconds: float = 4.0, seed: int = 7) -> list[tuple[float, np.ndarray, np.ndarray]]:
     task = DenoiseTask(corpus)
     rng = np.random.default_rng(seed)
-    return [(snr, *task.example("test", rng, int(seconds * RATE), snr, augment=False))
-            for snr in SNRS for _ in range(per_snr)]
+    out = []
+    for snr in SNRS:
+        for _ in range(per_snr):
+            noisy, clean = task.example("test", rng, int(seconds * RATE), snr, augment=False)
+            gain = 10 ** (SPEECH_DBFS / 20) / max(float(np.sqrt(np.mean(clean.astype(np.float64) ** 2))), 1e-9)
+            gain = min(gain, 0.99 / max(float(np.abs(noisy).max()), 1e-9))
+            out.append((snr, (noisy * gain).astype(np.float32), (clean * gain).astype(np.float32)))
+    return out
 
 
 def aligned(output: np.ndarray, reference: np.ndarray, max_lag: int = 1600) -> np.ndarray:

@@ -14,6 +14,8 @@ from synth_plugins.weights import WEIGHTS_DIR
 
 START, END = "<!-- model-quality:start -->", "<!-- model-quality:end -->"
 WM_START, WM_END = "<!-- watermark-table:start -->", "<!-- watermark-table:end -->"
+DN_START, DN_END = "<!-- denoise-table:start -->", "<!-- denoise-table:end -->"
+DN_SYSTEMS = (("neural-denoise", "neural-denoise"), ("rnnoise", "RNNoise"), ("noisereduce", "noisereduce"))
 
 
 def table() -> str:
@@ -30,6 +32,19 @@ def table() -> str:
     return "\n".join(rows)
 
 
+def denoise_table(report: dict) -> str:
+    """PESQ / STOI / SI-SNRi per input SNR for the denoiser and its peers, from its eval report."""
+    head = "| input SNR | input PESQ / STOI | " + " | ".join(f"{label} PESQ / STOI / SI-SNRi" for _, label in DN_SYSTEMS)
+    rows = [head + " |", "|---" * (2 + len(DN_SYSTEMS)) + "|"]
+    for snr, t in report["by_snr"].items():
+        cells = [f"{t[f'{key} pesq']:.2f} / {t[f'{key} stoi']:.3f} / {t[f'{key} si_snri']:+.1f} dB"
+                 for key, _ in DN_SYSTEMS if f"{key} pesq" in t]
+        rows.append(f"| {snr} | {t['input pesq']:.2f} / {t['input stoi']:.3f} | " + " | ".join(cells) + " |")
+    speeds = ", ".join(f"{label} {report[f'{key}_x_realtime_1_thread']:.0f}x" for key, label in DN_SYSTEMS
+                       if f"{key}_x_realtime_1_thread" in report)
+    return "\n".join(rows) + f"\n\nSpeed on one CPU thread (times real time): {speeds}."
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--write", type=Path, help="README to update in place")
@@ -44,6 +59,9 @@ def main() -> None:
         report = Path(__file__).resolve().parent.parent / "bench" / "results" / "watermark_robustness.json"
     if report.exists() and WM_START in readme:
         readme = replace_between(args.write, readme, WM_START, WM_END, json.loads(report.read_text())["table_markdown"])
+    denoise = WEIGHTS_DIR / "neural-denoise.eval.json"
+    if denoise.exists() and DN_START in readme:
+        readme = replace_between(args.write, readme, DN_START, DN_END, denoise_table(json.loads(denoise.read_text())))
     args.write.write_text(readme)
 
 

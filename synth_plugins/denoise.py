@@ -54,6 +54,7 @@ class NeuralDenoise(Effect):
 
     def reset(self) -> None:
         self.state_ = None
+        self._mix: float | None = None
 
     def process(self, audio: Any) -> Any:
         batch, channels, n = audio.shape
@@ -62,12 +63,17 @@ class NeuralDenoise(Effect):
         floor = 10.0 ** (-self.params["attenuation_db"] / 20.0)
         with one_thread():
             wet, self.state_ = self.model.stream(rows, self.state_, floor=floor)
-        mix = self.params["mix"]
-        if mix < 1.0:  # the dry path is delayed by the same hop as the wet one
+        target = float(self.params["mix"])
+        start = target if self._mix is None else self._mix
+        self._mix = target
+        if start < 1.0 or target < 1.0:  # the dry path is delayed by the same hop as the wet one
             import torch
 
             lead = rows.new_zeros(rows.shape[0], HOP) if previous is None else previous
             dry = torch.cat([lead, rows], dim=-1)[:, :n]
+            mix: Any = target
+            if start != target:  # ramp across the block rather than step: no click
+                mix = start + (target - start) * torch.linspace(0.0, 1.0, n, device=rows.device, dtype=rows.dtype)
             wet = mix * wet + (1.0 - mix) * dry
         return wet.reshape(batch, channels, n)
 

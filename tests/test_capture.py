@@ -241,3 +241,19 @@ def test_bundled_capture_passes_the_validator(host, plugin_id):
     with Subject.from_host(host, plugin_id) as subject:
         report = validate(subject, 5)
     assert report.passed, [(r.name, r.message) for r in report.failures]
+
+
+def test_capture_runs_on_one_thread_and_restores_the_callers_setting(host, capture_file):
+    seen = []
+    plugin = host.create(f"capture:{capture_file}")
+    plugin.prepare(48000, 1, 512, "cpu")
+    net_stream = plugin.net.stream
+    plugin.net.stream = lambda *a: (seen.append(torch.get_num_threads()), net_stream(*a))[1]
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        with torch.inference_mode():
+            plugin.process(torch.zeros(1, 1, 512))
+        assert seen == [1] and torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)

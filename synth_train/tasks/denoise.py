@@ -147,16 +147,21 @@ class DenoiseTask:
                     "-16 dBFS, pedalboard Reverb on 35%; under train-split corpus noise and ambience (white, pink, "
                     "brown, hum, crackle, band, rain, wind) with a random tilt, at -5 to 20 dB SNR; 5% clean speech, "
                     "5% noise alone",
-            "loss": "compressed-magnitude (power 0.3) plus compressed complex spectral MSE",
+            "loss": "compressed-magnitude (power 0.3, speech removal weighted 4x) plus compressed complex spectral MSE",
             "validation": "48 val-split mixtures of 4 s at 0, 5, 10, 15 dB; score = mean SI-SNR improvement",
         }
 
 
-def spectral_loss(enhanced: Any, target: Any, power: float = 0.3) -> Any:
-    """Compressed magnitude error plus compressed complex error: quiet bins count, phase is not ignored."""
+def spectral_loss(enhanced: Any, target: Any, power: float = 0.3, over_suppression: float = 4.0) -> Any:
+    """Compressed magnitude error plus compressed complex error: quiet bins count, phase is not ignored.
+
+    Removing speech costs ``over_suppression`` times more than leaving noise, because lost speech is what
+    lowers intelligibility (STOI) at high SNR while a little residual noise is masked by the voice.
+    """
     mag_e = (enhanced.real.square() + enhanced.imag.square() + 1e-10).sqrt()
     mag_t = (target.real.square() + target.imag.square() + 1e-10).sqrt()
     comp_e, comp_t = mag_e ** power, mag_t ** power
-    magnitude = (comp_e - comp_t).square().mean()
+    error = comp_e - comp_t
+    magnitude = (error.square() * (1.0 + (over_suppression - 1.0) * (error < 0))).mean()
     complex_term = (enhanced * (comp_e / mag_e) - target * (comp_t / mag_t)).abs().square().mean()
     return magnitude + complex_term

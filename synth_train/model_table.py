@@ -36,7 +36,7 @@ def denoise_table(report: dict) -> str:
     """PESQ / STOI / SI-SNRi per input SNR for the denoiser and its peers, from its eval report."""
     head = "| input SNR | input PESQ / STOI | " + " | ".join(f"{label} PESQ / STOI / SI-SNRi" for _, label in DN_SYSTEMS)
     rows = [head + " |", "|---" * (2 + len(DN_SYSTEMS)) + "|"]
-    for snr, t in report["by_snr"].items():
+    for snr, t in sorted(report["by_snr"].items(), key=lambda kv: float(kv[0].split()[0])):
         cells = [f"{t[f'{key} pesq']:.2f} / {t[f'{key} stoi']:.3f} / {t[f'{key} si_snri']:+.1f} dB"
                  for key, _ in DN_SYSTEMS if f"{key} pesq" in t]
         rows.append(f"| {snr} | {t['input pesq']:.2f} / {t['input stoi']:.3f} | " + " | ".join(cells) + " |")

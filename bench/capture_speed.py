@@ -36,6 +36,19 @@ def stream_speed(net, x: np.ndarray, block: int) -> float:
         return len(x) / RATE / (time.perf_counter() - start)
 
 
+class GRUProbe(torch.nn.Module):
+    """A GRU of the LSTM-lite's width with the same read-out, timed only to show why captures are not GRUs."""
+
+    def __init__(self, hidden: int = 16) -> None:
+        super().__init__()
+        self.gru = torch.nn.GRU(1, hidden, batch_first=True)
+        self.head = torch.nn.Linear(hidden, 1)
+
+    def stream(self, x: torch.Tensor, state=None):
+        h, state = self.gru(x.unsqueeze(-1), state)
+        return self.head(h).squeeze(-1), state
+
+
 def plugin_speed(plugin_id: str, x: np.ndarray, block: int) -> float:
     """The bundled plugin as a chain runs it: its wrapper, silence offset and parameter ramps included."""
     from host.registry import PluginHost
@@ -104,6 +117,8 @@ def main() -> None:
         for size, config in sizes.items():
             torch.manual_seed(0)
             rows[f"{arch}-{size}"] = stream_speed(build_capture_net(arch, config).eval(), x, args.block)
+    torch.manual_seed(0)
+    rows["gru-16, not offered"] = stream_speed(GRUProbe().eval(), x, args.block)
     for cls in BUNDLED:
         rows[f"{cls.info.id} (plugin)"] = plugin_speed(cls.info.id, x, args.block)
         rows[f"{cls.info.id} (plain pedalboard chain)"] = pedalboard_speed(BUNDLED_CHAINS[cls.info.id], x, args.block)

@@ -13,7 +13,8 @@ import json
 import platform
 from pathlib import Path
 
-from synth_train.denoise_eval import noisereduce, ours, rnnoise, speed
+from synth_train.denoise_eval import RATE, noisereduce, ours, rnnoise
+from synth_train.evaluate import x_realtime
 
 
 def main() -> None:
@@ -22,7 +23,7 @@ def main() -> None:
     parser.add_argument("--out", default="bench/results/denoise_speed.json")
     args = parser.parse_args()
     systems = {"neural-denoise": ours(), "rnnoise": rnnoise(), "noisereduce": noisereduce()}
-    table = {name: {f"{s:g} s": speed(run, s) for s in args.lengths}
+    table = {name: {f"{s:g} s": round(x_realtime(run, RATE, s), 1) for s in args.lengths}
              for name, run in systems.items() if run is not None}
     for name, row in table.items():
         print(f"{name:16s} " + "  ".join(f"{k}: {v:7.1f}x" for k, v in row.items()))

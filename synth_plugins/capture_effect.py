@@ -13,6 +13,7 @@ from typing import Any
 
 from plugin_specs import Effect, Parameter, PluginError, PluginInfo, SynthHostError, hookimpl
 
+from .block_ramp import ramp
 from .torch_threads import one_thread
 from .weights import WEIGHTS_DIR
 
@@ -63,8 +64,6 @@ class CaptureEffect(Effect):
         return float(self.params["mix"]), 10.0 ** (self.params["output_db"] / 20.0)
 
     def process(self, audio: Any) -> Any:
-        import torch
-
         batch, channels, n = audio.shape
         rows = audio.reshape(batch * channels, n)
         if self.state_ is None:
@@ -75,12 +74,7 @@ class CaptureEffect(Effect):
         target = self._targets()
         start = self._applied or target
         self._applied = target
-        if start == target:  # parameters steady: plain scalars
-            mix, gain = target
-        else:  # a parameter moved: ramp across this block instead of stepping (no click)
-            ramp = torch.linspace(0.0, 1.0, n, device=audio.device, dtype=audio.dtype)
-            mix = start[0] + (target[0] - start[0]) * ramp
-            gain = start[1] + (target[1] - start[1]) * ramp
+        mix, gain = ramp(start[0], target[0], n, audio), ramp(start[1], target[1], n, audio)
         return ((mix * wet + (1.0 - mix) * rows) * gain).reshape(batch, channels, n)
 
 
@@ -99,8 +93,9 @@ def load_capture_step(ref: str, params: dict[str, Any]) -> CaptureEffect:
         raise PluginError("capture:: expected capture:PATH to a .safetensors capture file")
     try:
         capture = load_capture(Path(ref))
-    except SynthHostError as exc:
-        raise PluginError(f"capture:{ref}: {exc}") from None
+    except SynthHostError as exc:  # its message starts with the path, which the step id already gives
+        reason = str(exc).removeprefix(str(Path(ref))).lstrip(": ")
+        raise PluginError(f"capture:{ref}: {reason}") from None
     meta = capture.metadata
     info = _info(f"capture:{ref}", str(meta.get("name", Path(ref).stem)),
                  f"Neural capture ({capture.arch}) of {meta.get('captured', 'an effect chain')}",

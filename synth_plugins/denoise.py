@@ -11,6 +11,7 @@ from typing import Any
 from plugin_specs import Effect, Parameter, PluginInfo, hookimpl
 
 from . import weights
+from .block_ramp import ramp
 from .torch_threads import one_thread
 
 RATE = 16000
@@ -71,9 +72,7 @@ class NeuralDenoise(Effect):
 
             lead = rows.new_zeros(rows.shape[0], HOP) if previous is None else previous
             dry = torch.cat([lead, rows], dim=-1)[:, :n]
-            mix: Any = target
-            if start != target:  # ramp across the block rather than step: no click
-                mix = start + (target - start) * torch.linspace(0.0, 1.0, n, device=rows.device, dtype=rows.dtype)
+            mix = ramp(start, target, n, rows)
             wet = mix * wet + (1.0 - mix) * dry
         return wet.reshape(batch, channels, n)
 

@@ -2,7 +2,7 @@
 
 A recurrence of a few dozen units per sample cannot use more than one core, and OpenMP's extra threads
 only wait on each other; when other processes share the cores (a batch render, a training run) that
-waiting made a capture 20x slower than real time in our measurements instead of 40x faster.
+waiting turns a capture that runs many times faster than real time into one slower than real time.
 """
 
 from __future__ import annotations

@@ -9,12 +9,12 @@ non-stationary spectral gating.
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
 
+from .evaluate import x_realtime
 from .metrics import pesq_wb, si_snr, stoi
 from .tasks.denoise import RATE, DenoiseTask
 
@@ -22,13 +22,14 @@ SNRS = (0.0, 5.0, 10.0, 15.0)
 SPEECH_DBFS = -26.0
 
 
-def test_set(corpus: Path, per_snr: int = 30, seconds: float = 4.0, seed: int = 7) -> list[tuple[float, np.ndarray, np.ndarray]]:
+def test_set(corpus: Path, per_snr: int = 30, seconds: float = 4.0, seed: int = 7,
+             split: str = "test") -> list[tuple[float, np.ndarray, np.ndarray]]:
     task = DenoiseTask(corpus)
     rng = np.random.default_rng(seed)
     out = []
     for snr in SNRS:
         for _ in range(per_snr):
-            noisy, clean = task.example("test", rng, int(seconds * RATE), snr, augment=False)
+            noisy, clean = task.example(split, rng, int(seconds * RATE), snr, augment=False)
             gain = 10 ** (SPEECH_DBFS / 20) / max(float(np.sqrt(np.mean(clean.astype(np.float64) ** 2))), 1e-9)
             gain = min(gain, 0.99 / max(float(np.abs(noisy).max()), 1e-9))
             out.append((snr, (noisy * gain).astype(np.float32), (clean * gain).astype(np.float32)))
@@ -45,12 +46,12 @@ def aligned(output: np.ndarray, reference: np.ndarray, max_lag: int = 1600) -> n
     return np.pad(out, (0, len(reference) - len(out)))
 
 
-def ours(device: str = "cpu") -> Callable[[np.ndarray], np.ndarray]:
+def ours(device: str = "cpu", **params: Any) -> Callable[[np.ndarray], np.ndarray]:
     import torch
 
     from host.registry import PluginHost
 
-    plugin = PluginHost().create("neural-denoise")
+    plugin = PluginHost().create("neural-denoise", params)
     plugin.prepare(RATE, 1, 8192, device)
 
     def run(x: np.ndarray) -> np.ndarray:
@@ -94,27 +95,6 @@ def noisereduce() -> Callable[[np.ndarray], np.ndarray] | None:
     return lambda x: nr.reduce_noise(y=x, sr=RATE).astype(np.float32)
 
 
-def speed(run: Callable[[np.ndarray], np.ndarray], seconds: float = 30.0) -> float:
-    """Times real time on one thread for speech-like noise input, best of three."""
-    import torch
-
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        x = (0.05 * np.random.default_rng(0).standard_normal(int(seconds * RATE))).astype(np.float32)
-        run(x[:RATE])
-        best = min(_timed(run, x) for _ in range(3))
-    finally:
-        torch.set_num_threads(threads)
-    return round(seconds / best, 1)
-
-
-def _timed(run: Callable[[np.ndarray], np.ndarray], x: np.ndarray) -> float:
-    start = time.perf_counter()
-    run(x)
-    return time.perf_counter() - start
-
-
 def _level_change_on_clean(run: Callable[[np.ndarray], np.ndarray] | None, corpus: Path) -> dict[str, float] | None:
     """How much a system turns down clean test speech: RNNoise's speech detector misses some synthetic voices."""
     if run is None:
@@ -142,7 +122,7 @@ def evaluate_denoise(corpus: Path, device: str = "cpu", per_snr: int = 30) -> di
             row.setdefault(f"{name} si_snri", []).append(si_snr(clean, out) - base[2])
     table = {snr: {k: round(float(np.mean(v)), 3) for k, v in row.items()} for snr, row in rows.items()}
     rnnoise_on_clean = _level_change_on_clean(systems.get("rnnoise"), corpus)
-    speeds = {f"{name}_x_realtime_1_thread": speed(run) for name, run in systems.items()}
+    speeds = {f"{name}_x_realtime_1_thread": round(x_realtime(run, RATE, 30.0), 1) for name, run in systems.items()}
     wins = {snr: {"pesq_gain_over_rnnoise": round(t["neural-denoise pesq"] - t.get("rnnoise pesq", np.nan), 3),
                   "si_snri_over_rnnoise": round(t["neural-denoise si_snri"] - t.get("rnnoise si_snri", np.nan), 3),
                   "stoi_change": round(t["neural-denoise stoi"] - t["input stoi"], 3)}
@@ -160,3 +140,36 @@ def evaluate_denoise(corpus: Path, device: str = "cpu", per_snr: int = 30) -> di
     return {"rnnoise_on_clean_speech": rnnoise_on_clean, "test_set": f"{per_snr} mixtures of 4 s per SNR: test-split speech (held-out festival voice, espeak "
                         "variants) under test-split noise", "by_snr": table, "vs_rnnoise": wins, **speeds,
             "headline": headline}
+
+
+def attenuation_sweep(corpus: Path, values: list[float], per_snr: int = 10) -> dict[str, dict[str, list[float]]]:
+    """Mean PESQ, STOI and SI-SNR gains per input SNR on the validation split, for each ``attenuation_db``:
+    how the plugin's default was chosen without looking at the test split."""
+    items = test_set(corpus, per_snr, seed=99, split="val")
+    out: dict[str, dict[str, list[float]]] = {}
+    for value in values:
+        run = ours(attenuation_db=value)
+        gains: dict[float, list[tuple[float, float, float]]] = {snr: [] for snr in SNRS}
+        for snr, noisy, clean in items:
+            y = aligned(run(noisy), clean)
+            gains[snr].append((pesq_wb(clean, y) - pesq_wb(clean, noisy), stoi(clean, y) - stoi(clean, noisy),
+                               si_snr(clean, y) - si_snr(clean, noisy)))
+        out[f"{value:g} dB"] = {f"{snr:g} dB": [round(float(v), 3) for v in np.mean(g, axis=0)]
+                                for snr, g in gains.items()}
+    return out
+
+
+def main() -> None:
+    import argparse
+    import json
+
+    parser = argparse.ArgumentParser(description="Choose neural-denoise's attenuation_db on the validation split.")
+    parser.add_argument("--corpus", type=Path, required=True)
+    parser.add_argument("--sweep", type=float, nargs="+", default=[25.0, 40.0], metavar="DB")
+    args = parser.parse_args()
+    print("attenuation -> input SNR -> [PESQ gain, STOI change, SI-SNR improvement]")
+    print(json.dumps(attenuation_sweep(args.corpus, args.sweep), indent=1))
+
+
+if __name__ == "__main__":
+    main()

@@ -51,7 +51,7 @@ def _content(task: Any, plugin: Any, device: str) -> dict[str, Any]:
     ours_edited = task.evaluate(plugin.model, device, edited)
     out: dict[str, Any] = {"test_clean": ours_clean, "test_augmented": ours_edited,
                            "scenes": {"clean": len(clean), "augmented": len(edited), "seconds_each": 6.0}}
-    speed = _speed(lambda x: plugin.classify(x[None]), 16000)
+    speed = x_realtime(lambda x: plugin.classify(x[None]), 16000)
     out["speed_x_realtime_1_thread"] = speed
     peer = _silero(task, clean + edited)
     if peer:
@@ -106,12 +106,12 @@ def _silero(task: Any, scenes: list[Any]) -> dict[str, Any] | None:
         probs = vad.chunk_probabilities(x[None])
         frame_chunk = np.minimum((np.arange(t.shape[0]) * hop) // CHUNK, len(probs) - 1)
         guesses.append(probs[frame_chunk] >= 0.5)
-    speed = _speed(lambda x: vad.classify(x[None]), 16000)
+    speed = x_realtime(lambda x: vad.classify(x[None]), 16000)
     return {"silero_speech_f1": f1_binary(truth.ravel(), np.stack(guesses).ravel())["f1"],
             "silero_x_realtime_1_thread": speed}
 
 
-def _speed(run: Any, rate: int, seconds: float = 60.0) -> float:
+def x_realtime(run: Any, rate: int, seconds: float = 60.0) -> float:
     """Times real time on one thread, front end included, best of three."""
     import torch
 
@@ -149,7 +149,7 @@ def _instrument(task: Any, plugin: Any, device: str) -> dict[str, Any]:
     result = {**family_metrics(np.asarray(truth), np.asarray(guess)), "inference": dict(plugin.params)}
     fixed_crop = task.evaluate(plugin.model, device, task.examples("test"))
     plugin.prepare(16000, 1, 8192, device)
-    speed = _speed(lambda x: plugin.classify(x[None]), 16000)
+    speed = x_realtime(lambda x: plugin.classify(x[None]), 16000)
     return {"test": result, "test_net_fixed_start_crop": fixed_crop, "speed_x_realtime_1_thread": speed,
             "headline": {"accuracy (held-out test clips)": round(result["accuracy"], 4),
                          "macro F1": round(result["macro_f1"], 4), "speed, 1 CPU thread": f"{speed:.0f}x real time"}}

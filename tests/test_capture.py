@@ -19,6 +19,7 @@ from synth_train.capture.align import align_pair, find_delay
 from synth_train.capture.excitation import RATE, excitation, heldout_program
 from synth_train.capture.fit import CaptureConfig, fit_capture, run_net
 from synth_train.metrics import esr
+from assertions import assert_one_line_error
 
 
 def run_cli(capsys, *args):
@@ -106,8 +107,7 @@ def test_bad_capture_files_get_one_line_errors(tmp_path, make, message):
     make(path)
     with pytest.raises(WeightsError) as err:
         load_capture(path)
-    assert str(err.value).startswith(str(path)) and message in str(err.value)
-    assert "\n" not in str(err.value)
+    assert_one_line_error(err.value, path, message)
 
 
 def test_bad_capture_in_a_chain_fails_on_the_command_line(tmp_path, capsys, noise):

@@ -288,6 +288,7 @@ def demo_cmd(output: str, seconds: float, overwrite: bool) -> None:
 from . import cli_models  # noqa: E402,F401  (registers data, train, eval and classify)
 from . import cli_watermark  # noqa: E402,F401  (registers watermark embed/detect)
 from . import cli_capture  # noqa: E402,F401  (registers capture)
+from . import cli_generate  # noqa: E402,F401  (registers generate)
 
 
 def main(argv: list[str] | None = None) -> int:

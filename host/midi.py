@@ -26,7 +26,7 @@ def read_midi_notes(path: str | Path, channels: set[int] | None = None, drums: b
     try:
         midi = mido.MidiFile(str(p))
     except (OSError, EOFError, ValueError, KeyError, IndexError) as exc:
-        raise AudioInputError(f"{p}: not a readable MIDI file ({exc or type(exc).__name__})") from None
+        raise AudioInputError(f"{p}: not a readable MIDI file ({str(exc) or type(exc).__name__})") from None
     if midi.type == 2:
         raise AudioInputError(f"{p}: MIDI type 2 (independent sequences) is not supported; save it as type 0 or 1")
     sounding: dict[tuple[int, int], deque[tuple[float, int]]] = defaultdict(deque)

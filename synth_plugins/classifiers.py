@@ -8,6 +8,7 @@ import numpy as np
 
 from plugin_specs import ClassificationResult, Parameter, PluginInfo, Segment, hookimpl
 
+from .gm_names import DRUM_CLASSES
 from .neural_classifier import NeuralClassifier, runs
 
 CONTENT_LABELS = ("speech", "music", "noise", "silence")
@@ -146,6 +147,24 @@ class InstrumentClassifier(NeuralClassifier):
         return ClassificationResult(scores, segments)
 
 
+class DrumClassifier(InstrumentClassifier):
+    """Which drum a one-shot is: the judge of drum-gan, and a sorter for sample folders."""
+
+    model_name = "drum-classifier"
+    info = PluginInfo(
+        id="drum-classifier", name="Drum classifier", version="1.0.0", authors=("synth-host developers",),
+        description="Drum class of a one-shot (kick, snare, closed_hat, open_hat, tom, clap, cymbal, rim).",
+        tags=("classifier", "drums"), license="GPL-3.0-or-later",
+        extra={"weights": "synth_plugins/weights/drum-classifier.safetensors"},
+    )
+    labels = DRUM_CLASSES
+    parameters = (
+        Parameter("window_s", "float", 1.0, 0.5, 10.0, unit="s",
+                  description="Analysis window; 1 s is the crop the model was trained on"),
+        *InstrumentClassifier.parameters[1:],
+    )
+
+
 def placed(piece: np.ndarray, size: int, count: int) -> np.ndarray:
     """``(count, size)``: a short piece zero-padded at evenly spread positions, as training crops are.
 
@@ -177,3 +196,4 @@ def _median_filter(active: np.ndarray, width: int) -> np.ndarray:
 def register_classifiers(register):
     register(ContentClassifier)
     register(InstrumentClassifier)
+    register(DrumClassifier)

@@ -39,6 +39,14 @@ def evaluate(model: str, corpus: Path, device: str = "cpu") -> dict[str, Any]:
         report.update(evaluate_denoise(corpus, device))
     elif model == "neural-watermark":
         report.update(_watermark(corpus, device))
+    elif model in ("neural-instrument", "timbre-vae"):
+        from .generator_eval import evaluate_note_generator
+
+        report.update(evaluate_note_generator(model, corpus, device))
+    elif model == "drum-gan":
+        from .generator_eval import evaluate_drum_gan
+
+        report.update(evaluate_drum_gan(corpus, device))
     else:
         report.update(_instrument(task, plugin, device))
     return report
@@ -135,18 +143,17 @@ def _timed(run: Any, x: np.ndarray) -> float:
 
 def _instrument(task: Any, plugin: Any, device: str) -> dict[str, Any]:
     """Whole test clips through the plugin, as a user calls it; the bare net's fixed crop beside it."""
-    from synth_plugins.classifiers import INSTRUMENT_LABELS
-
     from .tasks.instrument import family_metrics
 
+    labels = task.labels
     plugin.prepare(task.front.sample_rate, 1, 8192, device)
     truth, guess = [], []
-    for k, label in enumerate(INSTRUMENT_LABELS):
+    for k, label in enumerate(labels):
         for index in task.by_split["test"][label]:
             scores = plugin.classify(task.bank.audio(index)[None]).scores
-            guess.append(int(np.argmax([scores[name] for name in INSTRUMENT_LABELS])))
+            guess.append(int(np.argmax([scores[name] for name in labels])))
             truth.append(k)
-    result = {**family_metrics(np.asarray(truth), np.asarray(guess)), "inference": dict(plugin.params)}
+    result = {**family_metrics(np.asarray(truth), np.asarray(guess), labels), "inference": dict(plugin.params)}
     fixed_crop = task.evaluate(plugin.model, device, task.examples("test"))
     plugin.prepare(16000, 1, 8192, device)
     speed = x_realtime(lambda x: plugin.classify(x[None]), 16000)

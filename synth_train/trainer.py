@@ -54,7 +54,10 @@ class Trainer:
         torch.manual_seed(config.seed)
         torch.set_num_threads(config.threads)
         self.model = task.build_model().to(device)
-        self.optimizer = torch.optim.AdamW(self.model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+        own = getattr(task, "optimizer", None)  # a GAN brings its own (two groups, GAN betas)
+        self.optimizer = (own(self.model, config.lr) if own else
+                          torch.optim.AdamW(self.model.parameters(), lr=config.lr, weight_decay=config.weight_decay))
+        self.cycle_momentum = own is None
         self.schedule = self._one_cycle(config.steps)
         self.rng = np.random.default_rng(config.seed)
         self.step = 0
@@ -67,8 +70,9 @@ class Trainer:
         """Warm up over 10% of the run (at least 3 steps), then anneal."""
         import torch
 
-        return torch.optim.lr_scheduler.OneCycleLR(self.optimizer, max_lr=self.config.lr, total_steps=total,
-                                                   pct_start=min(0.5, max(0.1, 3 / total)))
+        return torch.optim.lr_scheduler.OneCycleLR(self.optimizer, max_lr=[g["lr"] for g in self.optimizer.param_groups],
+                                                   total_steps=total, pct_start=min(0.5, max(0.1, 3 / total)),
+                                                   cycle_momentum=self.cycle_momentum)
 
     # -- checkpoints ---------------------------------------------------------------
 
@@ -196,6 +200,7 @@ def export(trainer: Trainer, target: Path, summary: dict[str, Any], command: str
 
     model = trainer.task.build_model()
     model.load_state_dict(load_state(trainer.task.name, trainer.run_dir / "best.safetensors"))
+    model = getattr(trainer.task, "exported", lambda m: m)(model)  # e.g. a GAN ships its generator only
     card = {
         "model": trainer.task.name,
         **trainer.task.card(),

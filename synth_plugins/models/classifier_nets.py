@@ -56,8 +56,11 @@ class ClipClassifier(nn.Module):
         self.dropout = nn.Dropout(0.2)
         self.head = nn.Linear(2 * previous, n_labels)
 
-    def forward(self, logmel: torch.Tensor) -> torch.Tensor:
+    def embed(self, logmel: torch.Tensor) -> torch.Tensor:
+        """The pooled features the head reads: the embedding for Frechet distances between sound sets."""
         relative = logmel - logmel.amax(dim=(1, 2), keepdim=True)
         x = self.features(self.input_norm(relative.unsqueeze(1)))
-        pooled = torch.cat([x.mean(dim=(2, 3)), x.amax(dim=(2, 3))], dim=1)
-        return self.head(self.dropout(pooled))
+        return torch.cat([x.mean(dim=(2, 3)), x.amax(dim=(2, 3))], dim=1)
+
+    def forward(self, logmel: torch.Tensor) -> torch.Tensor:
+        return self.head(self.dropout(self.embed(logmel)))

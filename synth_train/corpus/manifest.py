@@ -9,9 +9,10 @@ import json
 from collections.abc import Iterable
 from pathlib import Path
 
+from synth_plugins.gm_names import DRUM_CLASSES  # one vocabulary for corpus, drum classifier and drum-gan
+
 SAMPLE_RATE = 44100
 INSTRUMENT_FAMILIES = ("keys", "organ", "guitar", "bass", "strings", "brass", "reed", "pipe", "synth", "drums", "voice")
-DRUM_CLASSES = ("kick", "snare", "closed_hat", "open_hat", "tom", "clap", "cymbal", "rim")
 CONTENT_LABELS = ("speech", "music", "noise", "silence")
 SOURCES = ("espeak-ng", "festival", "fluidsynth", "hydrogen", "synthesised", "mix")
 SPLITS = ("train", "val", "test")

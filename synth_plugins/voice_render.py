@@ -1,0 +1,100 @@
+"""Notes -> audio with a DDSP decoder and envelope: one voice per note, voices summed (polyphony).
+
+Voices are rendered in batches of similar length; each runs for its held duration plus a release tail
+that ends where the envelope falls below -70 dB (at most ``MAX_TAIL_S``), so short notes stay cheap.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Sequence
+
+import numpy as np
+
+from plugin_specs import Note, ParameterError
+
+from .models.ddsp_nets import HOP, RATE
+
+MAX_TAIL_S = 1.5
+SILENT_DB = -70.0
+RELATIVE_DB = 50.0
+BATCH = 32
+FADE = 64  # samples of fade at a voice's cut, so a trimmed tail never clicks
+
+
+def as_notes(notes: Sequence[Any], owner: str) -> list[Note]:
+    """Validate and normalise a note list; every fault names the note."""
+    out = []
+    for i, raw in enumerate(notes):
+        try:
+            note = raw if isinstance(raw, Note) else Note(*raw)
+            start, duration, pitch, velocity = float(note.start), float(note.duration), float(note.pitch), int(note.velocity)
+        except (TypeError, ValueError):
+            raise ParameterError(f"{owner}: note {i} {raw!r} is not (start, duration, pitch[, velocity])") from None
+        if not (math.isfinite(start) and start >= 0):
+            raise ParameterError(f"{owner}: note {i} starts at {start}; times must be >= 0 seconds")
+        if not (math.isfinite(duration) and duration > 0):
+            raise ParameterError(f"{owner}: note {i} lasts {duration} s; durations must be > 0")
+        if not (0 <= pitch <= 127):
+            raise ParameterError(f"{owner}: note {i} has pitch {pitch}; MIDI pitch must be 0-127")
+        if not (1 <= velocity <= 127):
+            raise ParameterError(f"{owner}: note {i} has velocity {velocity}; velocity must be 1-127")
+        out.append(Note(start, duration, pitch, velocity))
+    return out
+
+
+def render_notes(model: Any, timbre: Any, notes: Sequence[Note], samples: int, seed: int) -> np.ndarray:
+    """Mono float32 audio of ``samples`` at the model rate; ``timbre`` is a (D,) tensor for every voice."""
+    import torch
+
+    from .models.ddsp_nets import filtered_noise, midi_to_hz, note_events, steady_harmonic_bank
+
+    out = np.zeros(samples + HOP, np.float32)
+    live = [n for n in notes if int(n.start * RATE) < samples]
+    order = sorted(range(len(live)), key=lambda i: (live[i].pitch, live[i].duration, live[i].start))
+    device = timbre.device
+    generator = torch.Generator(device=device).manual_seed(int(seed))
+    tail = int(MAX_TAIL_S * RATE / HOP)
+    with torch.inference_mode():
+        for at in range(0, len(order), BATCH):
+            group = [live[i] for i in order[at : at + BATCH]]
+            start = np.array([int(round(n.start * RATE)) for n in group])
+            hold = torch.tensor([max(1, round(n.duration * RATE / HOP)) for n in group], device=device)
+            room = torch.from_numpy((samples - start + HOP - 1) // HOP).to(device)  # frames left before the output ends
+            frames = torch.minimum(hold + tail, room.clamp_min(1))
+            t = int(frames.max())
+            pitch = torch.tensor([n.pitch for n in group], dtype=torch.float32, device=device)
+            velocity = torch.tensor([n.velocity for n in group], device=device)
+            voice_timbre = timbre[None].expand(len(group), -1)
+            loud = model.envelope(note_events(t, hold, velocity, pitch), voice_timbre)
+            frames = torch.minimum(frames, _audible_frames(loud, hold))
+            t = int(frames.max())
+            hz = midi_to_hz(pitch)
+            harmonics, noise, _ = model.decoder.controls(hz[:, None].expand(-1, t), loud[:, :t], voice_timbre)
+            audio = steady_harmonic_bank(hz, harmonics[..., : _harmonics_below_nyquist(hz, harmonics.shape[-1])])
+            audio = (audio + filtered_noise(noise, generator)).cpu().numpy()
+            for row, (s, f) in enumerate(zip(start, frames.tolist())):
+                n = min(f * HOP, samples - s)
+                voice = audio[row, :n].copy()
+                fade = min(FADE, n)
+                voice[n - fade :] *= np.linspace(1.0, 0.0, fade, dtype=np.float32)
+                out[s : s + n] += voice
+    return out[:samples]
+
+
+def _harmonics_below_nyquist(hz: Any, k: int) -> int:
+    """How many harmonics the lowest voice of a batch can use; the rest are silent for every voice."""
+    return max(1, min(k, int(RATE / 2 / float(hz.min()))))
+
+
+def _audible_frames(loud: Any, hold: Any) -> Any:
+    """Frames each voice needs: through its hold, then until the envelope is 50 dB under its peak or below
+    SILENT_DB, whichever comes first."""
+    import torch
+
+    t = loud.shape[1]
+    index = torch.arange(t, device=loud.device)[None, :]
+    floor = torch.maximum(loud.max(dim=1, keepdim=True).values - RELATIVE_DB, torch.tensor(SILENT_DB))
+    loud_after = (loud > floor) & (index >= hold[:, None])
+    last = torch.where(loud_after, index, torch.zeros_like(index)).max(dim=1).values
+    return torch.maximum(hold, last + 1).clamp(max=t)

@@ -161,8 +161,33 @@ class DrumClassifier(InstrumentClassifier):
     parameters = (
         Parameter("window_s", "float", 1.0, 0.5, 10.0, unit="s",
                   description="Analysis window; 1 s is the crop the model was trained on"),
-        *InstrumentClassifier.parameters[1:],
+        Parameter("placements", "int", 1, 1, 16,
+                  description="A one-shot starts at its onset, as in training: scored once at the window's start"),
+        *InstrumentClassifier.parameters[2:],
     )
+
+    def classify(self, audio: Any) -> ClassificationResult:
+        """Clip scores from the window that starts at the hit's onset; the timeline as for instruments.
+
+        A one-shot's identity is in its attack; windows over the decay alone (a kick's tail, a cymbal's
+        wash) would outvote it by loudness-weighted averaging.
+        """
+        import torch
+
+        audio = np.asarray(audio, dtype=np.float32)
+        result = super().classify(audio)
+        x = self.model_input(audio)
+        loud = np.nonzero(np.abs(x) > np.abs(x).max(initial=0.0) * 10 ** (-40 / 20))[0]
+        if not len(loud) or np.abs(x).max() < 10 ** (self.params["silence_db"] / 20):
+            return result
+        cfg = self.card["config"]
+        size = int(self.params["window_s"] * cfg["sample_rate"])
+        onset = max(0, int(loud[0]) - int(0.005 * cfg["sample_rate"]))
+        with torch.inference_mode():
+            batch = torch.from_numpy(placed(x[onset : onset + size], size, 1)).to(self.device)
+            probs = torch.softmax(self.model(self.front(batch)), dim=-1)[0].cpu().numpy()
+        scores = {label: float(np.clip(probs[i], 0.0, 1.0)) for i, label in enumerate(self.labels)}
+        return ClassificationResult(scores, result.segments)
 
 
 def placed(piece: np.ndarray, size: int, count: int) -> np.ndarray:

@@ -63,7 +63,7 @@ MODELS: dict[str, tuple[Callable[[Path], Any], TrainConfig]] = {
     "neural-watermark": (_watermark, TrainConfig(steps=6000, batch_size=16, lr=1e-3, val_every=500)),
     "drum-classifier": (_drums, TrainConfig(steps=1200, batch_size=32, lr=2e-3, val_every=200)),
     "drum-gan": (_drum_gan, TrainConfig(steps=3000, batch_size=24, lr=2e-4, val_every=300, weight_decay=0.0)),
-    "timbre-vae": (_timbre_vae, TrainConfig(steps=3000, batch_size=12, lr=2e-3, val_every=250, weight_decay=0.0)),
+    "timbre-vae": (_timbre_vae, TrainConfig(steps=2500, batch_size=12, lr=2e-3, val_every=250, weight_decay=0.0)),
     "neural-instrument": (_neural_instrument, TrainConfig(steps=2000, batch_size=12, lr=2e-3, val_every=250,
                                                           weight_decay=0.0)),
 }

@@ -16,7 +16,7 @@ from plugin_specs import Effect, Parameter, ParameterError, PluginInfo, hookimpl
 from . import weights
 from .neural_instrument import DDSPGenerator
 from .torch_threads import one_thread
-from .transfer_stream import CHUNK, LOOKAHEAD
+from .transfer_stream import REPORTED_LATENCY
 
 RANDOM = "random"
 
@@ -53,7 +53,7 @@ def timbre_vector(model: Any, card: dict[str, Any], name: str, other: str, blend
 
 TIMBRE_PARAMETERS = (
     Parameter("timbre", "str", "strings", description="Family, GM program name (violin, ...) or 'random' (from the seed)"),
-    Parameter("blend_with", "str", "", description="Second timbre to interpolate towards (empty: none)"),
+    Parameter("blend_with", "str", "brass", description="Second timbre to interpolate towards (empty: none)"),
     Parameter("blend", "float", 0.0, 0.0, 1.0, description="0 = timbre only, 1 = blend_with only"),
 )
 
@@ -86,7 +86,8 @@ class TimbreTransfer(Effect):
     """Resynthesises a monophonic input (a sung or played melody) with another timbre.
 
     Runs at 22.05 kHz in fixed chunks of 16 control frames, so the output does not depend on the host's
-    block size; the chunk plus the pitch tracker's look-ahead is the reported latency.
+    block size. The delay is the chunk plus the pitch tracker's look-ahead; the loudness window is centred on
+    its frame, so a sound starts half a window early, and the reported latency is half a window less.
     """
 
     info = PluginInfo(
@@ -94,7 +95,7 @@ class TimbreTransfer(Effect):
         description="Tracks f0 (YIN) and loudness of the input and replays them through the timbre VAE's decoder "
                     "with a chosen timbre.",
         tags=("effect", "timbre", "neural", "vae", "ddsp"), license="GPL-3.0-or-later", sample_rates=(22050,),
-        latency_samples=CHUNK + LOOKAHEAD, stateful=True,
+        latency_samples=REPORTED_LATENCY, stateful=True,
         extra={"weights": "synth_plugins/weights/timbre-vae.safetensors"},
     )
     parameters = TIMBRE_PARAMETERS + (

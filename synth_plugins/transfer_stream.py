@@ -17,8 +17,12 @@ from .pitch import track_pitch
 CHUNK = 16 * HOP
 LOOKAHEAD = 1024
 CONTEXT = 2048
+#: What the plugin reports: the queue's delay, less half a loudness window (a sound's onset reaches the
+#: frames whose windows overlap it, so output begins that much before its aligned position).
+REPORTED_LATENCY = CHUNK + LOOKAHEAD - LOUD_WINDOW // 2
 UNVOICED_DROP_DB = 20.0  # breaths and consonants pass quietly instead of as a held note
 FMIN, FMAX = 50.0, 2000.0
+GATE_DB = -70.0  # input this quiet is silence: the synth fades out over the 10 dB above it
 
 
 def chunk_loudness(segment: np.ndarray) -> np.ndarray:
@@ -73,8 +77,10 @@ class TransferStream:
             held[i] = self.last_f0
         f0_t = torch.from_numpy(np.maximum(held * self.shift, 1.0))[None]
         loud_t = torch.from_numpy(np.maximum(loud, FLOOR_DB))[None]
+        gate = torch.from_numpy(np.clip((loud - GATE_DB) / 10.0, 0.0, 1.0))[None, :, None]
         with torch.inference_mode():
             harmonics, noise, self.state = self.decoder.controls(f0_t, loud_t, self.timbre[None], self.state)
+            harmonics, noise = harmonics * gate, noise * gate
             audio, self.phase = harmonic_bank(f0_t, harmonics, self.phase)
             audio = audio + filtered_noise(noise, self.generator)
         return audio[0].numpy().astype(np.float32)

@@ -15,6 +15,7 @@ from synth_plugins.weights import WEIGHTS_DIR
 START, END = "<!-- model-quality:start -->", "<!-- model-quality:end -->"
 WM_START, WM_END = "<!-- watermark-table:start -->", "<!-- watermark-table:end -->"
 DN_START, DN_END = "<!-- denoise-table:start -->", "<!-- denoise-table:end -->"
+GEN_START, GEN_END = "<!-- generator-table:start -->", "<!-- generator-table:end -->"
 DN_SYSTEMS = (("neural-denoise", "neural-denoise"), ("rnnoise", "RNNoise"), ("noisereduce", "noisereduce"))
 
 
@@ -45,6 +46,32 @@ def denoise_table(report: dict) -> str:
     return "\n".join(rows) + f"\n\nSpeed on one CPU thread (times real time): {speeds}."
 
 
+def generator_table() -> str:
+    """The issue's generator numbers, goal beside measured, from the shipped eval reports."""
+    rows = ["| model | pitch within 50 cents (goal 97%) | recognised (goal 85% / 90%) | MR-STFT model vs additive "
+            "baseline (lower is better) | Frechet gen/real vs real/real (goal 2x) | speed (goal 100x RT / 200 per s) |",
+            "|---|---|---|---|---|---|"]
+    for name in ("neural-instrument", "timbre-vae"):
+        path = WEIGHTS_DIR / f"{name}.eval.json"
+        if path.exists():
+            r = json.loads(path.read_text())
+            rows.append(f"| `{name}` | {r['pitch_accuracy_50_cents']:.1%} | "
+                        f"{r['recognised_by_instrument_classifier']:.1%} by instrument-classifier | "
+                        f"{r['mr_stft_model']:.2f} vs {r['mr_stft_additive_baseline']:.2f} | "
+                        f"{r['frechet_generated_vs_real']:.1f} / {r['frechet_real_vs_real']:.1f} = "
+                        f"{r['frechet_ratio']:.2f}x | {r['speed_x_realtime_1_thread']:.0f}x real time, 1 thread |")
+    path = WEIGHTS_DIR / "drum-gan.eval.json"
+    if path.exists():
+        r = json.loads(path.read_text())
+        speed = r["one_shots_per_second_cpu_batch_256"]
+        rows.append(f"| `drum-gan` | n/a | {r['recognised_by_drum_classifier']:.1%} by drum-classifier (which scores "
+                    f"{r['drum_classifier_accuracy_on_real_test_hits']:.1%} on real test hits) | n/a | "
+                    f"{r['frechet_generated_vs_real_test']:.1f} / {r['frechet_real_val_vs_real_test']:.1f} = "
+                    f"{r['frechet_ratio']:.2f}x | {speed['1_threads']:.0f} one-shots/s (1 thread), "
+                    f"{speed['2_threads']:.0f} (2 threads), batch 256 |")
+    return "\n".join(rows)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--write", type=Path, help="README to update in place")
@@ -62,6 +89,8 @@ def main() -> None:
     denoise = WEIGHTS_DIR / "neural-denoise.eval.json"
     if denoise.exists() and DN_START in readme:
         readme = replace_between(args.write, readme, DN_START, DN_END, denoise_table(json.loads(denoise.read_text())))
+    if GEN_START in readme:
+        readme = replace_between(args.write, readme, GEN_START, GEN_END, generator_table())
     args.write.write_text(readme)
 
 

@@ -238,6 +238,7 @@ def test_timbre_transfer_follows_the_input_melody(host):
     melody = np.where(t < 0.75, 0.3 * np.sin(2 * np.pi * 330 * t), 0.3 * np.sin(2 * np.pi * 440 * t))
     effect = make(host, "timbre-transfer", rate, timbre="strings")
     latency = effect.latency_samples()
+    assert latency == 4096 + 1024 - 512
     x = np.concatenate([melody, np.zeros(latency)]).astype(np.float32)[None]
     out = np.concatenate([effect.process(x[:, i : i + 1000]) for i in range(0, x.shape[1], 1000)], axis=1)[0]
     out = out[latency:]
@@ -246,3 +247,27 @@ def test_timbre_transfer_follows_the_input_melody(host):
     effect.reset()
     whole = effect.process(x)[0][latency:]
     np.testing.assert_allclose(whole, out, atol=1e-5)  # block size does not change the result
+
+
+# -- shipped weights and the plugin contract ----------------------------------------------------------
+
+@pytest.mark.parametrize("model", ["neural-instrument", "timbre-vae", "drum-gan", "drum-classifier"])
+def test_shipped_weights_are_small_and_carded(model):
+    import json
+
+    from synth_plugins.weights import card_path, weights_path
+
+    card = json.loads(card_path(model).read_text())
+    assert weights_path(model).stat().st_size <= 5_000_000 and card["weights_bytes"] <= 5_000_000
+    assert card["parameters"] > 0 and card["training"]["steps"] > 0 and "data" in card
+    assert card["training"]["wall_seconds"] <= 3 * 3600  # the CPU training budget
+
+
+@pytest.mark.parametrize("plugin_id", ["neural-instrument", "timbre-vae", "drum-gan", "timbre-transfer",
+                                       "drum-classifier"])
+def test_generator_plugins_pass_the_validator(host, plugin_id):
+    from host.validation import Subject, validate
+
+    with Subject.from_host(host, plugin_id) as subject:
+        report = validate(subject, 5)
+    assert report.passed, [(r.name, r.message) for r in report.failures]

@@ -123,7 +123,7 @@ def main() -> None:
         print(f"{name:44s} " + "  ".join(f"{k}: {v:7.1f}x" for k, v in row.items()))
     gan = host.create("drum-gan")
     gan.prepare(44100, 1, 8192)
-    z = np.random.default_rng(0).standard_normal((1024, gan.model.latent)).astype(np.float32)
+    z = np.random.default_rng(0).standard_normal((1024, gan.latent_size())).astype(np.float32)
     shots: dict[str, dict[str, float]] = {}
     for threads in (1, 2):
         torch.set_num_threads(threads)

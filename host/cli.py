@@ -266,7 +266,7 @@ def process_cmd(inputs: tuple[str, ...], output: str, chain_text: str, device: s
 @click.option("--seconds", type=click.FloatRange(1, 600), default=12.0, show_default=True)
 @click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
 def demo_cmd(output: str, seconds: float, overwrite: bool) -> None:
-    """Render built-in material through a demo chain: a first run needs no audio files."""
+    """Generate a track with the bundled generators and render it through a demo chain: no files needed."""
     import tempfile
 
     import soundfile as sf
@@ -277,11 +277,12 @@ def demo_cmd(output: str, seconds: float, overwrite: bool) -> None:
 
     with tempfile.TemporaryDirectory(prefix="synth-host-demo-") as tmp:
         dry = Path(tmp) / "dry.wav"
-        sf.write(dry, demo_signal(seconds).T, 48000, subtype="PCM_24")
+        sf.write(dry, demo_signal(seconds, host=get_host()).T, 48000, subtype="FLOAT")
         result = render_file(get_host(), parse_chain(DEMO_CHAIN), dry, Path(output),
                              RenderOptions(overwrite=overwrite))
     click.echo(f"wrote {result.output}: {result.seconds:.1f} s at {result.sample_rate} Hz, "
                f"rendered {result.speed:.0f}x faster than real time")
+    click.echo("material: neural-instrument (electric piano arpeggio, finger bass) and drum-gan (kick, snare, hats)")
     click.echo(f"chain: {DEMO_CHAIN}")
 
 

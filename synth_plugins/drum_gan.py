@@ -74,8 +74,13 @@ class DrumGAN(Generator):
         super().prepare(sample_rate, channels, block_size, device)
         self.load(device)
 
+    def latent_size(self) -> int:
+        """Values per hit in a latent: the generator's z, then its noise samples."""
+        model = self.load(self.device)
+        return int(model.latent + model.noise_size)
+
     def from_latents(self, z: np.ndarray, classes: Sequence[str], sample_rate: int) -> np.ndarray:
-        """``(count, samples)`` hits at ``sample_rate`` for latents ``z`` (count, latent) and class names."""
+        """``(count, samples)`` hits at ``sample_rate`` for latents ``z`` (count, latent_size()) and class names."""
         import torch
 
         from .models.drum_gan_nets import RATE
@@ -93,12 +98,11 @@ class DrumGAN(Generator):
 
     def one_shots(self, drum_class: str, count: int, seed: int, sample_rate: int) -> np.ndarray:
         """``count`` different hits of one class; hit i is the same for any ``count`` > i."""
-        size = int(self.load(self.device).latent)
-        return self.from_latents(latents(seed, count, size), [drum_class] * count, sample_rate)
+        return self.from_latents(latents(seed, count, self.latent_size()), [drum_class] * count, sample_rate)
 
     def walk(self, drum_class: str, seed_a: int, seed_b: int, steps: int, sample_rate: int) -> np.ndarray:
         """``steps`` hits morphing from seed_a's hit to seed_b's."""
-        size = int(self.load(self.device).latent)
+        size = self.latent_size()
         a, b = latents(seed_a, 1, size)[0], latents(seed_b, 1, size)[0]
         z = np.stack([slerp(a, b, t) for t in np.linspace(0.0, 1.0, steps)]).astype(np.float32)
         return self.from_latents(z, [drum_class] * steps, sample_rate)
@@ -115,8 +119,7 @@ class DrumGAN(Generator):
             return out[None, :n]
         hits = [note for note in as_notes(notes, self.info.id) if int(round(note.pitch)) in GM_DRUM_KEYS]
         if hits:
-            size = int(self.load(self.device).latent)
-            shots = self.from_latents(latents(seed, len(hits), size),
+            shots = self.from_latents(latents(seed, len(hits), self.latent_size()),
                                       [GM_DRUM_KEYS[int(round(h.pitch))] for h in hits], sample_rate)
             for note, shot in zip(hits, shots):
                 at = int(round(note.start * sample_rate))

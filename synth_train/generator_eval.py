@@ -225,7 +225,7 @@ def evaluate_drum_gan(corpus: Path, device: str = "cpu") -> dict[str, Any]:
     fd_gen = frechet(embeddings(judge, generated, RATE), emb_test)
     fd_real = frechet(embeddings(judge, list(real_val), RATE), emb_test)
     speed = {}
-    z = np.random.default_rng(0).standard_normal((256, gan.model.latent)).astype(np.float32)
+    z = np.random.default_rng(0).standard_normal((256, gan.latent_size())).astype(np.float32)
     for threads in (1, 2):
         torch.set_num_threads(threads)
         gan.from_latents(z[:8], ["kick"] * 8, RATE)

@@ -75,9 +75,8 @@ class DrumGAN(Generator):
         self.load(device)
 
     def latent_size(self) -> int:
-        """Values per hit in a latent: the generator's z, then its noise samples."""
-        model = self.load(self.device)
-        return int(model.latent + model.noise_size)
+        """Values per hit in a latent."""
+        return int(self.load(self.device).latent)
 
     def from_latents(self, z: np.ndarray, classes: Sequence[str], sample_rate: int) -> np.ndarray:
         """``(count, samples)`` hits at ``sample_rate`` for latents ``z`` (count, latent_size()) and class names."""

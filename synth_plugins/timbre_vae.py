@@ -95,7 +95,7 @@ class TimbreTransfer(Effect):
         description="Tracks f0 (YIN) and loudness of the input and replays them through the timbre VAE's decoder "
                     "with a chosen timbre.",
         tags=("effect", "timbre", "neural", "vae", "ddsp"), license="GPL-3.0-or-later", sample_rates=(22050,),
-        latency_samples=REPORTED_LATENCY, stateful=True,
+        latency_samples=REPORTED_LATENCY, tail_seconds=0.06, stateful=True,
         extra={"weights": "synth_plugins/weights/timbre-vae.safetensors"},
     )
     parameters = TIMBRE_PARAMETERS + (

@@ -210,6 +210,7 @@ def evaluate_drum_gan(corpus: Path, device: str = "cpu") -> dict[str, Any]:
 
     judges = _clients(device)
     judge = judges["drum-classifier"]
+    judge.prepare(RATE, 1, 8192, device)  # the hits are at the GAN's 16 kHz
     bank = ClipBank(corpus, RATE)
     real_test, labels_test = hits(bank, "test", SAMPLES)
     real_val, _ = hits(bank, "val", SAMPLES)

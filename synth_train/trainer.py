@@ -70,7 +70,7 @@ class Trainer:
         """Warm up over 10% of the run (at least 3 steps), then anneal."""
         import torch
 
-        return torch.optim.lr_scheduler.OneCycleLR(self.optimizer, max_lr=[g["lr"] for g in self.optimizer.param_groups],
+        return torch.optim.lr_scheduler.OneCycleLR(self.optimizer, max_lr=[g.get("max_lr", g["lr"]) for g in self.optimizer.param_groups],
                                                    total_steps=total, pct_start=min(0.5, max(0.1, 3 / total)),
                                                    cycle_momentum=self.cycle_momentum)
 

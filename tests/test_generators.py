@@ -43,6 +43,39 @@ def log_spectrum(audio):
     return np.log(np.abs(np.fft.rfft(audio * window)) + 1e-6)
 
 
+# -- the synthesizer ----------------------------------------------------------------------------------
+
+def test_fast_oscillator_bank_matches_the_sine_bank():
+    import torch
+
+    from synth_plugins.models.ddsp_nets import harmonic_bank, steady_harmonic_bank
+
+    f0 = torch.tensor([110.0, 440.0, 1661.2])
+    steady = torch.rand(3, 1, 40).expand(3, 30, 40).contiguous()
+    reference, _ = harmonic_bank(f0[:, None].expand(-1, 30), steady)
+    fast = steady_harmonic_bank(f0, steady)
+    # the sine bank's phase starts one sample in; everything else, Nyquist masking included, is the same
+    assert torch.allclose(reference[:, :-1], fast[:, 1:], atol=2e-4)
+    moving = torch.rand(3, 30, 40)
+    reference, _ = harmonic_bank(f0[:, None].expand(-1, 30), moving)
+    error = (reference[:, :-1] - steady_harmonic_bank(f0, moving)[:, 1:]).square().mean() / reference.square().mean()
+    assert error < 0.05  # only the amplitude ramps differ (knots at frame edges instead of centres)
+
+
+def test_loudness_frames_and_note_events_line_up():
+    import torch
+
+    from synth_plugins.models.ddsp_nets import HOP, loudness_db, note_events
+
+    x = torch.zeros(1, 64 * HOP)
+    x[0, 20 * HOP : 40 * HOP] = 0.1
+    loud = loudness_db(x)[0]
+    assert loud.shape == (64,) and abs(float(loud[30]) - 20 * np.log10(0.1)) < 0.01 and float(loud[5]) == -80.0
+    events = note_events(10, torch.tensor([4]), torch.tensor([127]), torch.tensor([60]))[0]
+    assert events[:4, 0].tolist() == [1, 1, 1, 1] and events[4:, 0].sum() == 0  # gate
+    assert events[3, 4] == 0 and events[5, 4] > 0  # time since note-off starts at the release
+
+
 # -- neural-instrument -------------------------------------------------------------------------------
 
 def test_generation_is_deterministic_for_a_seed(host):

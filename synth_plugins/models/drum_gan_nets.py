@@ -19,14 +19,9 @@ LATENT = 64
 
 
 class Generator(nn.Module):
-    """Latent + class -> waveform. A noise path at the output rate, shaped by an envelope the network
-    computes and filtered by the last convolutions, gives hats, cymbals and snares their broadband hiss;
-    convolution stacks alone learn high frequencies last. The noise is part of the latent (``noise_size``
-    samples after the ``latent`` values), so a seed still fixes every hit."""
-
     def __init__(self, classes: int, latent: int = LATENT, width: int = 192, kernel: int = 9) -> None:
         super().__init__()
-        self.latent, self.noise_size = latent, SAMPLES
+        self.latent = latent
         self.embed = nn.Embedding(classes, 32)
         self.start = 16
         self.project = nn.Linear(latent + 32, width * self.start)
@@ -37,23 +32,15 @@ class Generator(nn.Module):
             blocks.append(nn.Sequential(nn.Upsample(scale_factor=4), nn.Conv1d(a, b, kernel, padding=kernel // 2),
                                         nn.BatchNorm1d(b), nn.LeakyReLU(0.2)))
         self.blocks = nn.Sequential(*blocks)  # 16 -> 4096 samples
-        c = widths[-1]
-        self.upsample = nn.Upsample(scale_factor=2)
-        self.tone = nn.Conv1d(c, c, kernel, padding=kernel // 2)
-        self.noise_envelope = nn.Conv1d(c, c, kernel, padding=kernel // 2)
-        self.mix = nn.Conv1d(2 * c, c, kernel, padding=kernel // 2)
-        self.out = nn.Conv1d(c, 1, kernel, padding=kernel // 2)
+        self.final = nn.Sequential(nn.Upsample(scale_factor=2), nn.Conv1d(widths[-1], widths[-1], kernel, padding=kernel // 2),
+                                   nn.LeakyReLU(0.2), nn.Conv1d(widths[-1], 1, kernel, padding=kernel // 2))
+        # a learned decay envelope per class keeps the tail quiet early in training
         self.gain = nn.Embedding(classes, 1)
         nn.init.zeros_(self.gain.weight)
 
-    def forward(self, latent: torch.Tensor, label: torch.Tensor) -> torch.Tensor:
-        """``latent`` is (B, latent + noise_size): the z values, then the noise samples."""
-        z, noise = latent[:, : self.latent], latent[:, self.latent :]
+    def forward(self, z: torch.Tensor, label: torch.Tensor) -> torch.Tensor:
         x = self.project(torch.cat([z, self.embed(label)], dim=-1)).view(-1, self.width, self.start)
-        x = self.upsample(self.blocks(F.leaky_relu(x, 0.2)))
-        hiss = F.softplus(self.noise_envelope(x) - 2.0) * noise[:, None, :]
-        x = torch.cat([F.leaky_relu(self.tone(x), 0.2), hiss], dim=1)
-        x = self.out(F.leaky_relu(self.mix(x), 0.2))[:, 0]
+        x = self.final(self.blocks(F.leaky_relu(x, 0.2)))[:, 0]
         return torch.tanh(x) * torch.exp(self.gain(label))
 
 

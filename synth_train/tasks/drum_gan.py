@@ -95,13 +95,13 @@ class DrumGANTask:
                                 betas=(0.5, 0.9))
 
     def train_batch(self, rng: np.random.Generator, batch_size: int) -> Any:
-        from synth_plugins.models.drum_gan_nets import LATENT, SAMPLES
+        from synth_plugins.models.drum_gan_nets import LATENT
 
         audio, labels = self.real["train"]
         classes = rng.integers(0, len(DRUM_CLASSES), batch_size)  # balanced over classes
         rows = [int(rng.choice(np.nonzero(labels == c)[0])) for c in classes]
         real = np.stack([augment_hit(audio[r], rng) for r in rows])
-        z = rng.standard_normal((batch_size, LATENT + SAMPLES)).astype(np.float32)  # z values, then noise
+        z = rng.standard_normal((batch_size, LATENT)).astype(np.float32)
         return real, classes.astype(np.int64), z
 
     def loss(self, model: Any, batch: Any, device: str) -> Any:
@@ -128,9 +128,9 @@ class DrumGANTask:
     def generate(self, generator: Any, labels: np.ndarray, seed: int, device: str) -> np.ndarray:
         import torch
 
-        from synth_plugins.models.drum_gan_nets import LATENT, SAMPLES
+        from synth_plugins.models.drum_gan_nets import LATENT
 
-        z = np.random.default_rng(seed).standard_normal((len(labels), LATENT + SAMPLES)).astype(np.float32)
+        z = np.random.default_rng(seed).standard_normal((len(labels), LATENT)).astype(np.float32)
         z = torch.from_numpy(z)
         with torch.inference_mode():
             return generator(z.to(device), torch.from_numpy(labels).to(device)).cpu().numpy()

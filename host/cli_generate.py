@@ -49,6 +49,8 @@ def _set(params: dict[str, Any], plugin_cls: Any, flag: str, value: str | None, 
 @click.option("--count", type=click.IntRange(1, 100000), default=1, show_default=True,
               help="How many to make; above 1, -o is a folder.")
 @click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--walk-to", "walk_to", type=int, default=None,
+              help="drum-gan: COUNT hits morphing from --seed's hit to this seed's (a latent walk).")
 @click.option("--duration", type=click.FloatRange(0.01, 36000), default=None,
               help="Seconds [default: the MIDI's length plus 1.5 s, else 4 s; a one-shot's own length].")
 @click.option("--sample-rate", type=click.IntRange(8000, 192000), default=44100, show_default=True)
@@ -57,7 +59,8 @@ def _set(params: dict[str, Any], plugin_cls: Any, flag: str, value: str | None, 
 @click.option("--device", default="auto", show_default=True)
 @click.option("--overwrite", is_flag=True, help="Replace existing output files.")
 def generate_cmd(plugin_id: str, output: str, midi_path: str | None, channels: str | None, instrument: str | None,
-                 drum_class: str | None, params: tuple[str, ...], count: int, seed: int, duration: float | None,
+                 drum_class: str | None, params: tuple[str, ...], count: int, seed: int, walk_to: int | None,
+                 duration: float | None,
                  sample_rate: int, fmt: str | None, subtype: str | None, device: str, overwrite: bool) -> None:
     """Render the generator PLUGIN_ID: a MIDI file, a phrase, or COUNT one-shots."""
     from .chain_spec import parse_params
@@ -82,6 +85,8 @@ def generate_cmd(plugin_id: str, output: str, midi_path: str | None, channels: s
         if duration is None:
             duration = max(n.start + n.duration for n in notes) + MIDI_TAIL_S
     one_shot = hasattr(plugin, "one_shots") and notes is None
+    if walk_to is not None and not (one_shot and count > 1):
+        raise SynthHostError("--walk-to: needs a one-shot generator (drum-gan) without --midi, and --count of 2 or more")
     plugin.prepare(sample_rate, 1, 8192, resolve_device(device))
     out = Path(output)
     if count == 1:
@@ -98,8 +103,12 @@ def generate_cmd(plugin_id: str, output: str, midi_path: str | None, channels: s
     ext = f".{fmt}" if fmt else ".wav"
     if one_shot and duration is None:
         name = plugin.params["drum_class"]
-        shots = plugin.one_shots(name, count, seed, sample_rate)
-        items = [(f"{name}-seed{seed}-{i:03d}{ext}", shot[None]) for i, shot in enumerate(shots)]
+        if walk_to is None:
+            shots = plugin.one_shots(name, count, seed, sample_rate)
+            items = [(f"{name}-seed{seed}-{i:03d}{ext}", shot[None]) for i, shot in enumerate(shots)]
+        else:
+            shots = plugin.walk(name, seed, walk_to, count, sample_rate)
+            items = [(f"{name}-walk{seed}-{walk_to}-{i:03d}{ext}", shot[None]) for i, shot in enumerate(shots)]
     else:
         items = [(f"{plugin_id}-seed{seed + i}{ext}", plugin.generate(duration or 4.0, sample_rate, seed + i, notes))
                  for i in range(count)]

@@ -225,6 +225,19 @@ def test_cli_unknown_drum_class_fails_in_one_line(tmp_path, capsys):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_cli_latent_walk_writes_the_morph(tmp_path, capsys):
+    rc, _, _ = run_cli(capsys, "generate", "drum-gan", "--class", "snare", "--count", 5, "--seed", 1,
+                       "--walk-to", 2, "-o", tmp_path / "walk", "--sample-rate", 16000)
+    assert rc == 0
+    names = sorted(p.name for p in (tmp_path / "walk").iterdir())
+    assert names == [f"snare-walk1-2-{i:03d}.wav" for i in range(5)]
+    first = sf.read(tmp_path / "walk" / names[0])[0]
+    one = make(PluginHost(), "drum-gan", 16000).one_shots("snare", 1, 1, 16000)[0]
+    np.testing.assert_allclose(first, one, atol=1e-4)  # the walk starts at --seed's own hit
+    rc, _, err = run_cli(capsys, "generate", "neural-instrument", "--walk-to", 2, "--count", 3, "-o", tmp_path / "x")
+    assert rc != 0 and "--walk-to" in err
+
+
 def distance(a, b):
     return float(np.mean(np.abs(log_spectrum(a) - log_spectrum(b))))
 

@@ -84,13 +84,14 @@ def generate_cmd(plugin_id: str, output: str, midi_path: str | None, channels: s
         notes = read_midi_notes(midi_path, wanted, drums=hasattr(plugin, "one_shots"))
         if duration is None:
             duration = max(n.start + n.duration for n in notes) + MIDI_TAIL_S
-    one_shot = hasattr(plugin, "one_shots") and notes is None
+    one_shot = hasattr(plugin, "one_shots") and notes is None and duration is None  # batched one-shots
     if walk_to is not None and not (one_shot and count > 1):
-        raise SynthHostError("--walk-to: needs a one-shot generator (drum-gan) without --midi, and --count of 2 or more")
+        raise SynthHostError("--walk-to: needs a one-shot generator (drum-gan) without --midi or --duration, "
+                             "and --count of 2 or more")
     plugin.prepare(sample_rate, 1, 8192, resolve_device(device))
     out = Path(output)
     if count == 1:
-        if one_shot and duration is None:
+        if one_shot:
             audio = plugin.one_shots(plugin.params["drum_class"], 1, seed, sample_rate)
         else:
             audio = plugin.generate(duration or 4.0, sample_rate, seed, notes)
@@ -101,7 +102,7 @@ def generate_cmd(plugin_id: str, output: str, midi_path: str | None, channels: s
         raise OutputError(f"{out}: --count {count} needs an output folder, and this is a file")
     out.mkdir(parents=True, exist_ok=True)
     ext = f".{fmt}" if fmt else ".wav"
-    if one_shot and duration is None:
+    if one_shot:
         name = plugin.params["drum_class"]
         if walk_to is None:
             shots = plugin.one_shots(name, count, seed, sample_rate)
@@ -112,6 +113,9 @@ def generate_cmd(plugin_id: str, output: str, midi_path: str | None, channels: s
     else:
         items = [(f"{plugin_id}-seed{seed + i}{ext}", plugin.generate(duration or 4.0, sample_rate, seed + i, notes))
                  for i in range(count)]
+    taken = [name for name, _ in items if (out / name).exists()]
+    if taken and not overwrite:  # refuse before writing any, so a batch is never left half-replaced
+        raise OutputError(f"{out / taken[0]}: exists (use --overwrite to replace it)")
     for name, audio in items:
         _write(audio, sample_rate, out / name, overwrite, fmt, subtype)
     click.echo(f"wrote {count} files to {out}")

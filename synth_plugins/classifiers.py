@@ -104,12 +104,11 @@ class InstrumentClassifier(NeuralClassifier):
 
         return ClipClassifier(config["n_mels"], len(self.labels), tuple(config["widths"]))
 
-    def window_probabilities(self, audio: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
-        """Softmax per window, each window's RMS weight, and the hop in seconds."""
+    def window_probabilities(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+        """Softmax per window of model-rate mono ``x``, each window's RMS weight, and the hop in seconds."""
         import torch
 
         cfg = self.card["config"]
-        x = self.model_input(audio)
         rate = cfg["sample_rate"]
         size = max(int(self.params["window_s"] * rate), cfg["n_fft"] + MIN_FRAMES * cfg["hop"])
         hop = size // 2
@@ -125,14 +124,18 @@ class InstrumentClassifier(NeuralClassifier):
         weight = np.where(np.array(rms) > floor, rms, 0.0)
         return np.array(probs), weight, hop / rate
 
-    def classify(self, audio: Any) -> ClassificationResult:
-        audio = np.asarray(audio)
-        duration = audio.shape[-1] / self.sample_rate
-        probs, weight, step = self.window_probabilities(audio)
+    def clip_probabilities(self, x: np.ndarray, probs: np.ndarray, weight: np.ndarray) -> np.ndarray:
+        """Clip-level probabilities: the windows' mean, weighted by loudness (silent windows do not vote)."""
         if weight.sum() > 0:
-            mean = (probs * weight[:, None]).sum(axis=0) / weight.sum()
-        else:
-            mean = np.zeros(len(self.labels))
+            return (probs * weight[:, None]).sum(axis=0) / weight.sum()
+        return np.zeros(len(self.labels))
+
+    def classify(self, audio: Any) -> ClassificationResult:
+        audio = np.asarray(audio, dtype=np.float32)
+        duration = audio.shape[-1] / self.sample_rate
+        x = self.model_input(audio)
+        probs, weight, step = self.window_probabilities(x)
+        mean = self.clip_probabilities(x, probs, weight)
         scores = {label: float(np.clip(mean[i], 0.0, 1.0)) for i, label in enumerate(self.labels)}
         top = np.where(weight > 0, probs.argmax(axis=1), -1)
         segments = []
@@ -166,28 +169,24 @@ class DrumClassifier(InstrumentClassifier):
         *InstrumentClassifier.parameters[2:],
     )
 
-    def classify(self, audio: Any) -> ClassificationResult:
-        """Clip scores from the window that starts at the hit's onset; the timeline as for instruments.
+    def clip_probabilities(self, x: np.ndarray, probs: np.ndarray, weight: np.ndarray) -> np.ndarray:
+        """The window that starts at the hit's onset decides; the timeline stays as for instruments.
 
         A one-shot's identity is in its attack; windows over the decay alone (a kick's tail, a cymbal's
         wash) would outvote it by loudness-weighted averaging.
         """
         import torch
 
-        audio = np.asarray(audio, dtype=np.float32)
-        result = super().classify(audio)
-        x = self.model_input(audio)
-        loud = np.nonzero(np.abs(x) > np.abs(x).max(initial=0.0) * 10 ** (-40 / 20))[0]
-        if not len(loud) or np.abs(x).max() < 10 ** (self.params["silence_db"] / 20):
-            return result
+        peak = float(np.abs(x).max(initial=0.0))
+        if peak < 10 ** (self.params["silence_db"] / 20):
+            return super().clip_probabilities(x, probs, weight)
         cfg = self.card["config"]
         size = int(self.params["window_s"] * cfg["sample_rate"])
-        onset = max(0, int(loud[0]) - int(0.005 * cfg["sample_rate"]))
+        first = int(np.argmax(np.abs(x) > peak * 10 ** (-40 / 20)))  # within 40 dB of the peak
+        onset = max(0, first - int(0.005 * cfg["sample_rate"]))
         with torch.inference_mode():
             batch = torch.from_numpy(placed(x[onset : onset + size], size, 1)).to(self.device)
-            probs = torch.softmax(self.model(self.front(batch)), dim=-1)[0].cpu().numpy()
-        scores = {label: float(np.clip(probs[i], 0.0, 1.0)) for i, label in enumerate(self.labels)}
-        return ClassificationResult(scores, result.segments)
+            return torch.softmax(self.model(self.front(batch)), dim=-1)[0].cpu().numpy()
 
 
 def placed(piece: np.ndarray, size: int, count: int) -> np.ndarray:

@@ -21,14 +21,18 @@ from .transfer_stream import REPORTED_LATENCY
 RANDOM = "random"
 
 
-def load_vae(device: str = "cpu") -> tuple[Any, dict[str, Any]]:
+def build_vae(card: dict[str, Any]) -> Any:
+    """The network a timbre-vae model card describes, anchors included."""
     from .models.ddsp_nets import TimbreVAE
 
-    card = weights.load_card("timbre-vae")
     c = card["config"]
-    net = TimbreVAE(c["latent"], c["mfcc"], c["hidden"], c["harmonics"], c["noise_bands"], c["mels"],
-                    anchors=len(card["anchors"]))
-    return weights.load_model(net, "timbre-vae", device=device), card
+    return TimbreVAE(c["latent"], c["mfcc"], c["hidden"], c["harmonics"], c["noise_bands"], c["mels"],
+                     anchors=len(card["anchors"]))
+
+
+def load_vae(device: str = "cpu") -> tuple[Any, dict[str, Any]]:
+    card = weights.load_card("timbre-vae")
+    return weights.load_model(build_vae(card), "timbre-vae", device=device), card
 
 
 def timbre_vector(model: Any, card: dict[str, Any], name: str, other: str, blend: float, seed: int,
@@ -72,10 +76,7 @@ class TimbreVAEGenerator(DDSPGenerator):
     parameters = TIMBRE_PARAMETERS
 
     def build(self, config: dict[str, Any], card: dict[str, Any]) -> Any:
-        from .models.ddsp_nets import TimbreVAE
-
-        return TimbreVAE(config["latent"], config["mfcc"], config["hidden"], config["harmonics"],
-                         config["noise_bands"], config["mels"], anchors=len(card["anchors"]))
+        return build_vae(card)
 
     def timbre(self, seed: int) -> Any:
         p = self.params

@@ -50,7 +50,7 @@ def render_notes(model: Any, timbre: Any, notes: Sequence[Note], samples: int, s
     from .models.ddsp_nets import filtered_noise, midi_to_hz, note_events, steady_harmonic_bank
 
     out = np.zeros(samples + HOP, np.float32)
-    live = [n for n in notes if int(n.start * RATE) < samples]
+    live = [n for n in notes if int(round(n.start * RATE)) < samples]
     order = sorted(range(len(live)), key=lambda i: (live[i].pitch, live[i].duration, live[i].start))
     device = timbre.device
     generator = torch.Generator(device=device).manual_seed(int(seed))
@@ -94,7 +94,7 @@ def _audible_frames(loud: Any, hold: Any) -> Any:
 
     t = loud.shape[1]
     index = torch.arange(t, device=loud.device)[None, :]
-    floor = torch.maximum(loud.max(dim=1, keepdim=True).values - RELATIVE_DB, torch.tensor(SILENT_DB))
+    floor = (loud.max(dim=1, keepdim=True).values - RELATIVE_DB).clamp_min(SILENT_DB)
     loud_after = (loud > floor) & (index >= hold[:, None])
     last = torch.where(loud_after, index, torch.zeros_like(index)).max(dim=1).values
     return torch.maximum(hold, last + 1).clamp(max=t)

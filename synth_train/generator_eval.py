@@ -118,6 +118,8 @@ def evaluate_note_generator(model: str, corpus: Path, device: str = "cpu") -> di
     pitch_hits, errors, family_hits, renders, reals = [], [], [], [], []
     recon, base = [], []
     per_family: dict[str, list[bool]] = {f: [] for f in FAMILIES}
+    heard_as: dict[str, dict[str, int]] = {f: {} for f in FAMILIES}
+    decoded_hits = []
     for i, row in enumerate(rows):
         program, family = int(test.program[row]) - 1, FAMILIES[int(test.family[row])]
         name = slug(GM_PROGRAMS[program])
@@ -130,7 +132,9 @@ def evaluate_note_generator(model: str, corpus: Path, device: str = "cpu") -> di
         ok, err = note_pitch_ok(audio, RATE, note.pitch, hold)
         pitch_hits.append(ok)
         errors.append(err)
-        hit = top_label(judges["instrument-classifier"], audio) == family
+        heard = top_label(judges["instrument-classifier"], audio)
+        heard_as[family][heard] = heard_as[family].get(heard, 0) + 1
+        hit = heard == family
         family_hits.append(hit)
         per_family[family].append(hit)
         renders.append(audio)
@@ -140,10 +144,10 @@ def evaluate_note_generator(model: str, corpus: Path, device: str = "cpu") -> di
             x = torch.from_numpy(real)[None]
             loud = loudness_db(x)
             f0 = midi_to_hz(torch.tensor([note.pitch]))[:, None].expand(-1, FRAMES)
-            timbre = generator.timbre(i) if model == "neural-instrument" else _encode(generator.model, x)
-            decoded = generator.model.decoder(f0, loud, timbre[None] if timbre.dim() == 1 else timbre,
-                                              torch.Generator().manual_seed(i))[0].numpy()
+            timbre = generator.timbre(i)[None] if model == "neural-instrument" else generator.model.encode(x)[0]
+            decoded = generator.model.decoder(f0, loud, timbre, torch.Generator().manual_seed(i))[0].numpy()
             baseline = additive_baseline(f0, loud)[0].numpy()
+        decoded_hits.append(top_label(judges["instrument-classifier"], decoded) == family)
         recon.append(multi_resolution_stft_distance(real, decoded))
         base.append(multi_resolution_stft_distance(real, baseline))
     half = np.arange(len(rows)) % 2 == 0
@@ -158,6 +162,8 @@ def evaluate_note_generator(model: str, corpus: Path, device: str = "cpu") -> di
         "pitch_error_cents_median_abs": float(np.median(np.abs(finite))) if len(finite) else None,
         "recognised_by_instrument_classifier": float(np.mean(family_hits)),
         "recognised_per_family": {f: float(np.mean(v)) for f, v in per_family.items() if v},
+        "heard_as": heard_as,
+        "recognised_given_real_loudness": float(np.mean(decoded_hits)),
         "mr_stft_model": float(np.mean(recon)), "mr_stft_additive_baseline": float(np.mean(base)),
         "frechet_generated_vs_real": fd_gen, "frechet_real_vs_real": fd_real, "frechet_ratio": fd_gen / fd_real,
         "speed_x_realtime_1_thread": speed,
@@ -170,10 +176,6 @@ def evaluate_note_generator(model: str, corpus: Path, device: str = "cpu") -> di
         "speed, 1 CPU thread": f"{speed:.0f}x real time",
     }
     return report
-
-
-def _encode(model: Any, audio: Any) -> Any:
-    return model.encode(audio)[0]
 
 
 def _note_speed(generator: Any, seconds: float = 60.0) -> float:

@@ -34,7 +34,7 @@ class Generator(nn.Module):
         self.blocks = nn.Sequential(*blocks)  # 16 -> 4096 samples
         self.final = nn.Sequential(nn.Upsample(scale_factor=2), nn.Conv1d(widths[-1], widths[-1], kernel, padding=kernel // 2),
                                    nn.LeakyReLU(0.2), nn.Conv1d(widths[-1], 1, kernel, padding=kernel // 2))
-        # a learned decay envelope per class keeps the tail quiet early in training
+        # a learned output level per class (starts at 1)
         self.gain = nn.Embedding(classes, 1)
         nn.init.zeros_(self.gain.weight)
 

@@ -13,7 +13,7 @@ import numpy as np
 
 from synth_plugins.gm_names import DRUM_CLASSES
 
-from .instrument import CONFIG, InstrumentTask
+from .instrument import InstrumentTask
 
 
 class DrumTask(InstrumentTask):
@@ -31,5 +31,4 @@ class DrumTask(InstrumentTask):
 
     def card(self) -> dict[str, Any]:
         return {**super().card(), "input": "mono 22.05 kHz log-mel, 96 bands, 11.6 ms hop; 1 s windows (the training "
-                "crop), a shorter input scored at 9 evenly spread positions in the window and averaged",
-                "config": CONFIG}
+                "crop); the plugin scores the window starting at the hit's onset"}

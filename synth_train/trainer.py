@@ -53,6 +53,11 @@ class Trainer:
         self.task, self.config, self.run_dir, self.device, self.say = task, config, run_dir, device, log
         torch.manual_seed(config.seed)
         torch.set_num_threads(config.threads)
+        configure = getattr(task, "configure", None)  # architecture overrides from the config's "extra"
+        if configure:
+            configure(config.extra)
+        elif config.extra:
+            raise ValueError(f"{task.name} takes no extra settings, got {sorted(config.extra)}")
         self.model = task.build_model().to(device)
         own = getattr(task, "optimizer", None)  # a GAN brings its own (two groups, GAN betas)
         self.optimizer = (own(self.model, config.lr) if own else

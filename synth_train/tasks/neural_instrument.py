@@ -26,12 +26,19 @@ class NeuralInstrumentTask:
 
     def __init__(self, corpus: Path) -> None:
         self.data = NoteSynthData(corpus)
+        self.config = dict(CONFIG)
+
+    def configure(self, extra: dict[str, Any]) -> None:
+        unknown = set(extra) - set(CONFIG)
+        if unknown:
+            raise ValueError(f"neural-instrument: unknown extra settings {sorted(unknown)} (known: {sorted(CONFIG)})")
+        self.config.update(extra)
 
     def build_model(self) -> Any:
         from synth_plugins.models.ddsp_nets import NeuralInstrument
 
-        return NeuralInstrument(len(FAMILIES), 129, CONFIG["timbre_dim"], CONFIG["hidden"], CONFIG["harmonics"],
-                                CONFIG["noise_bands"])
+        c = self.config
+        return NeuralInstrument(len(FAMILIES), 129, c["timbre_dim"], c["hidden"], c["harmonics"], c["noise_bands"])
 
     def train_batch(self, rng: np.random.Generator, batch_size: int) -> Any:
         batch = self.data.train_batch(rng, batch_size)
@@ -72,7 +79,7 @@ class NeuralInstrumentTask:
 
     def card(self) -> dict[str, Any]:
         return {
-            "config": CONFIG,
+            "config": self.config,
             "families": list(FAMILIES),
             "programs": sorted({int(p) - 1 for p in self.data.sets["train"].program}),
             "data": self.data.data_card(),

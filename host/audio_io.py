@@ -178,6 +178,15 @@ def output_format(path: Path, fmt: str | None, subtype: str | None, source: Inpu
     return key, major, chosen
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _umask()  # read once: changing the umask to read it is not thread-safe
+
+
 class AtomicWriter:
     """Writes to a hidden temporary file beside the target and renames it into place on success."""
 
@@ -219,6 +228,7 @@ class AtomicWriter:
 
     def commit(self) -> None:
         self.file.close()
+        os.chmod(self.tmp_path, 0o666 & ~_UMASK)  # mkstemp made it private; outputs get the usual mode
         os.replace(self.tmp_path, self.path)
         self.tmp_path = None
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 
@@ -12,10 +12,11 @@ from plugin_specs.pedalboard_effect import PedalboardEffect
 
 from .chain_spec import StepSpec
 from .analysis import AnalysisStage
+from .automation import DEFAULT_TICK_S, AutomatedStage, Curve, tick_samples
 from .devices import resolve_device
 from .registry import PluginHost
 from .watermark_stages import EmbedStage, WatermarkStep, detect_stage
-from .stages import (EffectStage, PedalboardStage, PerChannelStage, ResampleStage, ShiftStage, Stage,
+from .stages import (PEDALBOARD_BLOCK, EffectStage, PedalboardStage, PerChannelStage, ResampleStage, ShiftStage, Stage,
                      TorchSegment, UpmixStage, WindowedPedalboardStage, resample_round_trip_lag)
 
 DEFAULT_TAIL_CAP = 10.0
@@ -56,9 +57,15 @@ class Chain:
     """Effects prepared for one stream format; ``push`` blocks through, then drain with silence."""
 
     def __init__(self, effects: Sequence[Effect], sample_rate: int, channels: int,
-                 block_size: int = 8192, device: str = "auto", compensate_latency: bool = True) -> None:
+                 block_size: int = 8192, device: str = "auto", compensate_latency: bool = True,
+                 automation: Mapping[int, Sequence[Curve]] | None = None, tick_s: float = DEFAULT_TICK_S,
+                 time_offset: float = 0.0) -> None:
+        """``automation`` maps a step's index in ``effects`` to its curves; ``time_offset`` is where this
+        stream starts on the curves' timeline."""
         self.effects = list(effects)
         self.compensate_latency = compensate_latency
+        self.automation = {i: list(c) for i, c in (automation or {}).items() if c}
+        self.tick_s, self.time_offset = tick_s, time_offset
         self.sample_rate = sample_rate
         self.in_channels = channels
         self.block_size = block_size
@@ -82,7 +89,9 @@ class Chain:
                 self.stages.append(TorchSegment(torch_run[:], self.device))
                 torch_run.clear()
 
-        for effect in self.effects:
+        for index, effect in enumerate(self.effects):
+            if index in self.automation and isinstance(effect, (Classifier, WatermarkStep)):
+                raise ChainError(f"{effect_id(effect)}: analysis and watermark steps have no automatable parameters")
             if isinstance(effect, Classifier):
                 close_runs()
                 effect.prepare(self.sample_rate, channels, self.block_size, self.device)
@@ -110,7 +119,7 @@ class Chain:
                 else:
                     raise ChainError(
                         f"{info.id}: accepts {', '.join(map(str, accepted))} channel(s), the audio has {channels}")
-            plain = rate == self.sample_rate and not per_channel
+            plain = rate == self.sample_rate and not per_channel and index not in self.automation
             if plain and isinstance(effect, PedalboardEffect) and effect.streams:
                 if torch_run:
                     close_runs()
@@ -124,11 +133,12 @@ class Chain:
                 torch_run.append(EffectStage(effect, self.compensate_latency))
                 continue
             close_runs()
-            stage = self._single_stage(effect, rate, 1 if per_channel else channels)
-            if per_channel:
-                copies = [stage] + [self._single_stage(type(effect)(**effect.params), rate, 1)
-                                    for _ in range(channels - 1)]
-                stage = PerChannelStage(copies)
+            tick = tick_samples(rate, self.tick_s) if index in self.automation else None
+            instances = [effect] + [type(effect)(**effect.params) for _ in range(channels - 1 if per_channel else 0)]
+            stages = [self._single_stage(e, rate, 1 if per_channel else channels, tick) for e in instances]
+            stage = PerChannelStage(stages) if per_channel else stages[0]
+            if tick is not None:
+                stage = automate(stage, instances, self.automation[index], rate, tick, self.time_offset)
             if rate != self.sample_rate:
                 self.stages.append(ResampleStage(self.sample_rate, rate, channels))
                 self.stages.append(stage)
@@ -142,12 +152,12 @@ class Chain:
         close_runs()
         return channels
 
-    def _single_stage(self, effect: Effect, rate: int, channels: int) -> Stage:
+    def _single_stage(self, effect: Effect, rate: int, channels: int, tick: int | None = None) -> Stage:
         device = self.device if effect.backend == "torch" else "cpu"
         effect.prepare(rate, channels, self.block_size, device)
         if isinstance(effect, PedalboardEffect):
-            if effect.streams:
-                return PedalboardStage([effect], rate)
+            if effect.streams:  # an automated step runs tick by tick, so its changes land on the tick grid
+                return PedalboardStage([effect], rate, tick or PEDALBOARD_BLOCK)
             return WindowedPedalboardStage(effect, rate)
         stage = EffectStage(effect, self.compensate_latency)
         return TorchSegment([stage], device) if effect.backend == "torch" else stage
@@ -202,8 +212,45 @@ class Chain:
         return [s.name for s in self.stages]
 
 
+def effect_id(effect: Any) -> str:
+    return (effect.plugin if isinstance(effect, WatermarkStep) else effect).info.id
+
+
+def automate(stage: Stage, instances: Sequence[Effect], curves: Sequence[Curve], rate: int, tick: int,
+             time_offset: float) -> AutomatedStage:
+    """Wrap ``stage`` so every instance (one per channel for dual mono) follows ``curves``."""
+    declared = {p.name: p for p in instances[0].parameters}
+    owner = instances[0].info.id
+    for curve in curves:
+        p = declared.get(curve.param)
+        if p is None:
+            raise ChainError(f"{owner}: no parameter {curve.param!r} to automate "
+                             f"(parameters: {', '.join(declared) or 'none'})")
+        if not p.automatable or p.type == "str":
+            raise ChainError(f"{owner}: parameter {curve.param!r} cannot be automated")
+        for value in curve.values:  # every point is range-checked before audio flows
+            _coerce(p, value, owner)
+
+    def apply(name: str, value: Any) -> None:
+        for effect in instances:
+            effect.set_parameter(name, value)
+
+    return AutomatedStage(stage, curves, apply, rate, tick, lambda name, v: _coerce(declared[name], v, owner),
+                          time_offset)
+
+
+def _coerce(p: Any, value: float, owner: str) -> Any:
+    if p.type == "int":
+        value = int(round(value))
+    elif p.type == "bool":
+        value = bool(value >= 0.5)
+    return p.coerce(value, owner)
+
+
 def build_chain(host: PluginHost, specs: Sequence[StepSpec], sample_rate: int, channels: int,
-                block_size: int = 8192, device: str = "auto") -> Chain:
-    return Chain(instantiate(host, specs), sample_rate, channels, block_size, device)
+                block_size: int = 8192, device: str = "auto", automation: Mapping[int, Sequence[Curve]] | None = None,
+                tick_s: float = DEFAULT_TICK_S, time_offset: float = 0.0) -> Chain:
+    return Chain(instantiate(host, specs), sample_rate, channels, block_size, device, automation=automation,
+                 tick_s=tick_s, time_offset=time_offset)
 
 

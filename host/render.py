@@ -6,7 +6,7 @@ import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 
@@ -60,15 +60,25 @@ def run_stream(chain: Chain, blocks: Iterable[np.ndarray], write: Callable[[np.n
                tail_seconds: float = 0.0,
                progress: Callable[[int], None] | None = None) -> int:
     """Push every block, then silence until ``input frames + tail`` aligned samples came out."""
+    emitted = 0
+    for out in stream_chain(chain, blocks, tail_seconds, progress):
+        write(out)
+        emitted += out.shape[-1]
+    return emitted
+
+
+def stream_chain(chain: Chain, blocks: Iterable[np.ndarray], tail_seconds: float = 0.0,
+                 progress: Callable[[int], None] | None = None, tail_frames: int | None = None) -> Iterator[np.ndarray]:
+    """Aligned output blocks: as many samples as went in, plus the tail (``tail_frames`` wins if given)."""
     consumed = emitted = 0
     for block in blocks:
         consumed += block.shape[-1]
         out = chain.push(block)
-        write(out)
         emitted += out.shape[-1]
+        yield out
         if progress:
             progress(block.shape[-1])
-    target = consumed + int(round(tail_seconds * chain.sample_rate))
+    target = consumed + (int(round(tail_seconds * chain.sample_rate)) if tail_frames is None else tail_frames)
     silence = np.zeros((chain.in_channels, chain.block_size), dtype=np.float32)
     drained, limit = 0, chain.drain_limit + target - consumed
     while emitted < target:
@@ -78,10 +88,9 @@ def run_stream(chain: Chain, blocks: Iterable[np.ndarray], write: Callable[[np.n
         out = chain.push(silence)
         drained += silence.shape[-1]
         keep = out[:, : target - emitted]
-        write(keep)
         emitted += keep.shape[-1]
+        yield keep
     chain.finish(target)
-    return emitted
 
 
 def _same_file(a: Path, b: Path) -> bool:

@@ -90,8 +90,8 @@ class Chain:
                 torch_run.clear()
 
         for index, effect in enumerate(self.effects):
-            if index in self.automation and isinstance(effect, (Classifier, WatermarkStep)):
-                raise ChainError(f"{effect_id(effect)}: analysis and watermark steps have no automatable parameters")
+            if index in self.automation:
+                check_curves(effect, self.automation[index])
             if isinstance(effect, Classifier):
                 close_runs()
                 effect.prepare(self.sample_rate, channels, self.block_size, self.device)
@@ -216,11 +216,12 @@ def effect_id(effect: Any) -> str:
     return (effect.plugin if isinstance(effect, WatermarkStep) else effect).info.id
 
 
-def automate(stage: Stage, instances: Sequence[Effect], curves: Sequence[Curve], rate: int, tick: int,
-             time_offset: float) -> AutomatedStage:
-    """Wrap ``stage`` so every instance (one per channel for dual mono) follows ``curves``."""
-    declared = {p.name: p for p in instances[0].parameters}
-    owner = instances[0].info.id
+def check_curves(effect: Any, curves: Sequence[Curve]) -> None:
+    """Every curve names an automatable parameter of ``effect`` and every point is in its range."""
+    if isinstance(effect, (Classifier, WatermarkStep)):
+        raise ChainError(f"{effect_id(effect)}: analysis and watermark steps have no automatable parameters")
+    declared = {p.name: p for p in effect.parameters}
+    owner = effect.info.id
     for curve in curves:
         p = declared.get(curve.param)
         if p is None:
@@ -228,8 +229,16 @@ def automate(stage: Stage, instances: Sequence[Effect], curves: Sequence[Curve],
                              f"(parameters: {', '.join(declared) or 'none'})")
         if not p.automatable or p.type == "str":
             raise ChainError(f"{owner}: parameter {curve.param!r} cannot be automated")
-        for value in curve.values:  # every point is range-checked before audio flows
+        for value in curve.values:
             _coerce(p, value, owner)
+
+
+def automate(stage: Stage, instances: Sequence[Effect], curves: Sequence[Curve], rate: int, tick: int,
+             time_offset: float) -> AutomatedStage:
+    """Wrap ``stage`` so every instance (one per channel for dual mono) follows ``curves``."""
+    check_curves(instances[0], curves)
+    declared = {p.name: p for p in instances[0].parameters}
+    owner = instances[0].info.id
 
     def apply(name: str, value: Any) -> None:
         for effect in instances:

@@ -12,6 +12,7 @@ import click
 from plugin_specs import AudioInputError, OutputError, SynthHostError
 
 from . import __version__
+from .cli_batch import batch_options, make_batch_options
 from .registry import PluginHost
 
 _host: PluginHost | None = None
@@ -199,66 +200,109 @@ def _collect_inputs(paths: tuple[str, ...]) -> list[tuple[Path, Path | None]]:
 @click.option("--sanitize", is_flag=True, help="Replace NaN/Inf input samples with silence instead of failing.")
 @click.option("--report", "report_path", type=click.Path(dir_okay=False), default=None,
               help="Write a JSON report: per file, render figures and each analysis step's results.")
+@batch_options
 def process_cmd(inputs: tuple[str, ...], output: str, chain_text: str, device: str, tail: float | None,
                 block_size: int, fmt: str | None, subtype: str | None, sample_rate: int | None,
-                overwrite: bool, sanitize: bool, report_path: str | None) -> None:
-    """Render INPUT files or folders through a chain."""
+                overwrite: bool, sanitize: bool, report_path: str | None, jobs: int, threads: int,
+                timeout: float | None, retries: int, resume: bool, backend: str, ray_address: str | None) -> None:
+    """Render INPUT files or folders through a chain; many inputs run as a batch with a manifest."""
     from .chain import instantiate
     from .chain_spec import parse_chain
     from .devices import resolve_device
-    from .progress import Progress
-    from .render import RenderOptions, output_path_for, render_file
+    from .render import RenderOptions, output_path_for
 
     if tail is not None and tail < 0:
         raise SynthHostError(f"--tail {tail}: must be zero or more seconds")
+    batch_settings = make_batch_options(jobs, threads, timeout, retries, resume, backend, ray_address, device,
+                                        overwrite)
     host = get_host()
     specs = parse_chain(chain_text)
     effects = instantiate(host, specs)  # every parameter is checked before any audio is read
     if any(getattr(e, "backend", "torch") == "torch" for e in effects):
         resolve_device(device)
     options = RenderOptions(block_size, device, tail, sample_rate, fmt, subtype, overwrite, sanitize)
-    jobs = _collect_inputs(inputs)
+    sources = _collect_inputs(inputs)
     out = Path(output)
-    single = len(jobs) == 1 and jobs[0][1] is None and not out.is_dir() and not output.endswith(("/", "\\"))
-    if not single:
-        if out.exists() and not out.is_dir():
-            raise OutputError(f"{out}: several inputs need an output folder, and this is a file")
-        try:
-            out.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise OutputError(f"{out}: cannot create output folder: {exc.strerror or exc}") from None
-    failures = 0
-    reports: list[dict[str, Any]] = []
-    with Progress(enabled=sys.stderr.isatty()) as progress:
-        for source, root in jobs:
-            target = out if single else output_path_for(source, root, out, fmt)
-            try:
-                from .audio_io import probe
+    single = len(sources) == 1 and sources[0][1] is None and not out.is_dir() and not output.endswith(("/", "\\"))
+    if single:
+        _process_one(host, specs, sources[0][0], out, options, sample_rate, report_path)
+        return
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"{out}: several inputs need an output folder, and this is a file")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"{out}: cannot create output folder: {exc.strerror or exc}") from None
+    from .audio_io import probe
+    from .batch import Job, print_summary, run_batch
+    from .jobs import process_payload
 
-                info = probe(source)
-                if not single:
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                task = progress.start(source.name, info.frames * (sample_rate or info.sample_rate) / info.sample_rate)
-                result = render_file(host, specs, source, target, options, progress=task, info=info)
-                reports.append({"input": str(source), "output": str(result.output), "frames": result.frames,
-                                "seconds": result.seconds, "speed": result.speed, "analysis": result.analysis})
-                for plugin_id, found in result.analysis.items():
-                    click.echo(f"{source}: {plugin_id}: {_analysis_line(found)}")
-            except SynthHostError as exc:
-                if single:
-                    raise
-                failures += 1
-                progress.error(str(exc))
-    if report_path:
-        target_report = Path(report_path)
-        tmp = target_report.with_name(f".{target_report.name}.part")
+    batch, bad = [], 0
+    chain_arg = str(Path(chain_text).resolve()) if chain_text.strip().lower().endswith(".toml") else chain_text
+    for source, root in sources:
+        target = output_path_for(source, root, out, fmt)
+        target.parent.mkdir(parents=True, exist_ok=True)
         try:
-            tmp.write_text(json.dumps(reports, indent=2, default=str) + "\n")
-            tmp.replace(target_report)
-        except OSError as exc:
-            raise OutputError(f"{target_report}: cannot write report: {exc.strerror or exc}") from None
-    if failures:
+            info = probe(source)
+        except SynthHostError as exc:  # a bad file among many: reported, the rest still render
+            click.echo(f"synth-host: error: {exc}", err=True)
+            bad += 1
+            continue
+        payload = process_payload(source, target, chain_arg, options)
+        batch.append(Job(str(source), payload, [target], info.frames / info.sample_rate))
+    manifest_path = out / "manifest.json"
+    settings = {"chain": chain_text, "options": {k: v for k, v in vars(options).items() if k != "overwrite"}}
+    summary = run_batch("process", batch, manifest_path, settings, batch_settings)
+    for key in summary.done:
+        entry_analysis = _manifest_entry(manifest_path, key).get("analysis", {})
+        for plugin_id, found in entry_analysis.items():
+            click.echo(f"{key}: {plugin_id}: {_analysis_line(found)}")
+    if report_path:
+        reports = [_report_row(_manifest_entry(manifest_path, k), out) for k in summary.done]
+        _write_report(Path(report_path), reports)
+    if len(batch) > 1 or summary.failed:
+        print_summary(summary, manifest_path)
+    if summary.failed or bad:
         raise click.exceptions.Exit(1)
+
+
+def _process_one(host: PluginHost, specs: Any, source: Path, target: Path, options: Any, sample_rate: int | None,
+                 report_path: str | None) -> None:
+    """One file: rendered in this process, its error raised as the command's own."""
+    from .audio_io import probe
+    from .progress import Progress
+    from .render import render_file
+
+    with Progress(enabled=sys.stderr.isatty()) as progress:
+        info = probe(source)
+        task = progress.start(source.name, info.frames * (sample_rate or info.sample_rate) / info.sample_rate)
+        result = render_file(host, specs, source, target, options, progress=task, info=info)
+    for plugin_id, found in result.analysis.items():
+        click.echo(f"{source}: {plugin_id}: {_analysis_line(found)}")
+    if report_path:
+        _write_report(Path(report_path), [{"input": str(source), "output": str(result.output), "frames": result.frames,
+                                           "seconds": result.seconds, "speed": result.speed,
+                                           "analysis": result.analysis}])
+
+
+def _manifest_entry(path: Path, key: str) -> dict[str, Any]:
+    data = json.loads(path.read_text())
+    return next((e for e in data["jobs"] if e["job"] == key), {})
+
+
+def _report_row(entry: dict[str, Any], out: Path) -> dict[str, Any]:
+    output = entry["outputs"][0]
+    return {"input": entry["job"], "output": str(out / output["path"]), "seconds": output["seconds"],
+            "analysis": entry.get("analysis", {})}
+
+
+def _write_report(target: Path, reports: list[dict[str, Any]]) -> None:
+    tmp = target.with_name(f".{target.name}.part")
+    try:
+        tmp.write_text(json.dumps(reports, indent=2, default=str) + "\n")
+        tmp.replace(target)
+    except OSError as exc:
+        raise OutputError(f"{target}: cannot write report: {exc.strerror or exc}") from None
 
 
 @cli.command("demo")
@@ -290,6 +334,7 @@ from . import cli_models  # noqa: E402,F401  (registers data, train, eval and cl
 from . import cli_watermark  # noqa: E402,F401  (registers watermark embed/detect)
 from . import cli_capture  # noqa: E402,F401  (registers capture)
 from . import cli_generate  # noqa: E402,F401  (registers generate)
+from . import cli_render  # noqa: E402,F401  (registers render)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -6,6 +6,7 @@ strict mode (``SYNTH_HOST_STRICT_PLUGINS=1``) makes that fatal.
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 import time
@@ -24,6 +25,7 @@ from plugin_specs.base import KIND_CLASSES, Plugin
 ENTRY_POINT_GROUP = "synth_host"
 ALLOW_ENV = "SYNTH_HOST_PLUGINS"
 DENY_ENV = "SYNTH_HOST_DISABLE_PLUGINS"
+MODULES_ENV = "SYNTH_HOST_PLUGIN_MODULES"  # extra plugin modules by import name: try one before packaging it
 STRICT_ENV = "SYNTH_HOST_STRICT_PLUGINS"
 TRACE_ENV = "SYNTH_HOST_TRACE_PLUGINS"
 _HOOK_KIND = {
@@ -131,6 +133,14 @@ class PluginHost:
                 self._fail(ep.name, package, version, f"import failed: {type(exc).__name__}: {exc}")
                 continue
             self.add_module(module, name=ep.name, package=package, version=version)
+        for name in sorted(_names(os.environ.get(MODULES_ENV)) or ()):
+            if self.pm.get_plugin(name) is None and self._allowed(name):
+                try:
+                    module = importlib.import_module(name)
+                except Exception as exc:
+                    self._fail(name, name, "?", f"import failed: {type(exc).__name__}: {exc}")
+                    continue
+                self.add_module(module, name=name, package=name, version=getattr(module, "__version__", "?"))
 
     def add_module(self, module: ModuleType | object, name: str, package: str = "", version: str = "") -> None:
         """Register a hook module directly (tests, and packages not installed via entry points)."""

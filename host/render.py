@@ -49,6 +49,7 @@ class RenderResult:
     elapsed: float
     stages: list[str] = field(default_factory=list)
     analysis: dict[str, Any] = field(default_factory=dict)
+    loudness: Any = None  # host.loudness.Loudness when measured
 
     @property
     def speed(self) -> float:
@@ -111,7 +112,7 @@ def check_output(input_path: Path, output: Path, overwrite: bool) -> None:
 
 def render_file(host: PluginHost, specs: Sequence[StepSpec], input_path: Path, output: Path,
                 options: RenderOptions, progress: Callable[[int], None] | None = None,
-                info: InputInfo | None = None) -> RenderResult:
+                info: InputInfo | None = None, measure: bool = False) -> RenderResult:
     """Render one file through a fresh chain; nothing is left at ``output`` on failure."""
     info = info or probe(input_path)
     check_output(info.path, output, options.overwrite)
@@ -123,15 +124,23 @@ def render_file(host: PluginHost, specs: Sequence[StepSpec], input_path: Path, o
     host.pm.hook.before_render(job=job)
     start = time.perf_counter()
     clip = subtype.startswith("PCM")
+    meter = None
+    if measure:  # integrated loudness and sample peak of what is written, for the batch manifest
+        from .loudness import LoudnessMeter
+
+        meter = LoudnessMeter(rate, chain.out_channels, true_peak=False)
     with AtomicWriter(output, rate, chain.out_channels, major, subtype) as writer:
         def write(block: np.ndarray) -> None:
-            writer.write(np.clip(block, -1.0, 1.0) if clip else block)
+            block = np.clip(block, -1.0, 1.0) if clip else block
+            writer.write(block)
+            if meter is not None:
+                meter.add(block)
 
         blocks = resampled(read_blocks(info, options.block_size, options.sanitize),
                            info.sample_rate, rate, info.channels)
         frames = run_stream(chain, blocks, write, tail, progress)
     result = RenderResult(output, frames, rate, frames / rate, time.perf_counter() - start, chain.describe(),
-                          chain.analysis())
+                          chain.analysis(), meter.result() if meter is not None else None)
     host.pm.hook.after_render(job=job, result=result)
     return result
 

@@ -19,11 +19,12 @@ from typing import Any, Callable, Iterator
 
 import numpy as np
 
-from plugin_specs import ChainError, Generator, OutputError, SynthHostError
+from plugin_specs import ChainError, Classifier, Generator, OutputError, SynthHostError
 
 from .audio_io import AtomicWriter, probe, read_blocks, resampled
 from .automation import Curve
 from .chain import Chain, build_chain
+from .watermark_stages import WatermarkStep
 from .chain_spec import StepSpec
 from .loudness import Loudness, LoudnessMeter, Normaliser, plan_normalisation, tpdf_dither
 from .mixer import fader_gains, sum_into
@@ -123,9 +124,55 @@ class TrackNode:
         return self.frames + self.tail
 
 
+def session_steps(spec: SessionSpec) -> list[tuple[str, list[StepSpec], list[Any]]]:
+    """(node key, chain steps with analysis appended, automation) for every track, bus and the master."""
+    def analysis(target: str) -> list[StepSpec]:
+        return [StepSpec(a.plugin, dict(a.params), a.where) for a in spec.analysis if a.target == target]
+
+    nodes = [(f"track:{t.name}", [*t.chain, *analysis(f"track:{t.name}")], t.automation) for t in spec.tracks]
+    nodes += [(f"bus:{b.name}", [*b.chain, *analysis(f"bus:{b.name}")], b.automation) for b in spec.buses]
+    master = list(spec.master.chain)
+    if spec.watermark:
+        params = {k: v for k, v in spec.watermark.items() if k != "plugin"}
+        master.append(StepSpec(spec.watermark["plugin"], params, f"{spec.path}: master.watermark"))
+    nodes.append(("master", [*master, *analysis("master")], spec.master.automation))
+    return nodes
+
+
+def check_session(host: PluginHost, spec: SessionSpec) -> None:
+    """Every plugin, parameter and automation curve of ``spec``, checked without loading a model or reading
+    audio, so a batch refuses a malformed session before it starts."""
+    from .chain import check_curves, instantiate
+
+    analysis_where = {a.where for a in spec.analysis}
+    for key, steps, automation in session_steps(spec):
+        effects = instantiate(host, steps)
+        for step, effect in zip(steps, effects):
+            if step.where in analysis_where and not isinstance(effect, (Classifier, WatermarkStep)):
+                raise ChainError(f"{step.where}: {step.ref!r} is an effect; analysis steps are classifiers "
+                                 "and watermark detectors")
+        for a in automation:
+            if a.step is None:
+                continue
+            if a.step > len(steps):
+                raise ChainError(f"{a.where}: step {a.step} does not exist ({key} has {len(steps)} step(s))")
+            try:
+                check_curves(effects[a.step - 1], [a.curve])
+            except SynthHostError as exc:
+                raise type(exc)(f"{a.where}: {exc}") from None
+    for t in spec.tracks:
+        if t.generator is not None:
+            try:
+                host.create(t.generator, dict(t.params), kind="generator")
+            except SynthHostError as exc:
+                raise type(exc)(f"{t.where}: {exc}") from None
+
+
 class SessionRenderer:
     def __init__(self, host: PluginHost, spec: SessionSpec, out_dir: Path, device: str = "cpu",
                  overwrite: bool = False, block_size: int = 8192) -> None:
+        check_session(host, spec)
+        self.steps = {key: steps for key, steps, _ in session_steps(spec)}
         self.host, self.spec, self.out_dir, self.device = host, spec, out_dir, device
         self.overwrite, self.block_size = overwrite, block_size
         self.rate, self.channels = spec.sample_rate, spec.channels
@@ -144,9 +191,6 @@ class SessionRenderer:
 
     # -- building: everything is checked before any audio is read ---------------------------------
 
-    def _analysis_steps(self, target: str) -> list[StepSpec]:
-        return [StepSpec(a.plugin, dict(a.params), a.where) for a in self.spec.analysis if a.target == target]
-
     def _chain(self, key: str, specs: list[StepSpec], automation: list[Any], channels: int,
                offset: float) -> Chain:
         curves: dict[int, list[Curve]] = {}
@@ -156,14 +200,8 @@ class SessionRenderer:
             if a.step > len(specs):
                 raise ChainError(f"{a.where}: step {a.step} does not exist (the chain has {len(specs)} step(s))")
             curves.setdefault(a.step - 1, []).append(a.curve)
-        try:
-            chain = build_chain(self.host, specs, self.rate, channels, self.block_size, self.device,
-                                automation=curves, tick_s=self.spec.tick_s, time_offset=offset)
-        except SynthHostError as exc:
-            if any(a.step is not None for a in automation) and not any(s.where and str(exc).startswith(s.where)
-                                                                      for s in specs):
-                raise type(exc)(f"{self.spec.path}: {key} automation: {exc}") from None
-            raise
+        chain = build_chain(self.host, specs, self.rate, channels, self.block_size, self.device,
+                            automation=curves, tick_s=self.spec.tick_s, time_offset=offset)
         if chain.out_channels > 2:
             raise ChainError(f"{self.spec.path}: {key}: its chain makes {chain.out_channels} channels; "
                              "sessions mix mono and stereo")
@@ -202,7 +240,7 @@ class SessionRenderer:
         else:
             opener, frames, channels = self._generator(t)
         key = f"track:{t.name}"
-        chain = self._chain(key, [*t.chain, *self._analysis_steps(key)], t.automation, channels, t.start)
+        chain = self._chain(key, self.steps[key], t.automation, channels, t.start)
         tail = int(round(chain.tail_seconds() * self.rate))
         if t.pan != 0 and self.channels == 1:
             raise ChainError(f"{t.where}: pan needs a stereo session (session.channels = 2)")
@@ -218,6 +256,7 @@ class SessionRenderer:
             raise type(exc)(f"{t.where}: {exc}") from None
         assert isinstance(plugin, Generator)
         self._note_plugin(plugin, f"track:{t.name}")
+        self.plugins[-1]["seed"] = t.seed
         notes = None
         duration = t.duration
         if t.midi is not None:
@@ -238,14 +277,9 @@ class SessionRenderer:
 
         return opener, frames, channels
 
-    def _bus(self, b: BusSpec, master: bool = False) -> Any:
+    def _bus(self, b: BusSpec, master: bool = False) -> Chain:
         key = "master" if master else f"bus:{b.name}"
-        steps = list(b.chain)
-        if master and self.spec.watermark:
-            params = {k: v for k, v in self.spec.watermark.items() if k != "plugin"}
-            steps.append(StepSpec(self.spec.watermark["plugin"], params, f"{self.spec.path}: master.watermark"))
-        chain = self._chain(key, [*steps, *self._analysis_steps(key)], b.automation, self.channels, 0.0)
-        return chain
+        return self._chain(key, self.steps[key], b.automation, self.channels, 0.0)
 
     def _length(self) -> int:
         if self.spec.duration is not None:
@@ -369,7 +403,8 @@ def render_session(host: PluginHost, spec: SessionSpec, out_dir: Path, device: s
     try:
         for node in renderer.tracks:
             if node.spec.name in stem_paths:
-                fd, tmp = tempfile.mkstemp(prefix=f".{node.spec.name}.", suffix=".pass1.wav", dir=out_dir / "stems")
+                fd, tmp = tempfile.mkstemp(prefix=f".{stem_paths[node.spec.name].name}.", suffix=".pass1.wav",
+                                           dir=out_dir / "stems")
                 os.close(fd)
                 stems_raw[node.spec.name] = Path(tmp)
                 node.stem = sf.SoundFile(tmp, "w", samplerate=spec.sample_rate, channels=spec.channels,

@@ -1,0 +1,100 @@
+"""One batch job, run in whichever process the pool picked: render a file or a session, and describe it.
+
+Payloads are plain JSON-ready dicts so that a local worker, a Ray task and the manifest all see the same
+thing; the returned entry is what the manifest stores for the job.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from .manifest import input_record, sha256_file
+from .registry import PluginHost
+
+
+def process_payload(source: Path, output: Path, chain_text: str, options: Any) -> dict[str, Any]:
+    return {"kind": "process", "input": str(source), "output": str(output), "chain": chain_text,
+            "options": asdict(options)}
+
+
+def session_payload(session: Path, out_dir: Path, device: str, overwrite: bool) -> dict[str, Any]:
+    return {"kind": "session", "session": str(session), "out_dir": str(out_dir), "device": device,
+            "overwrite": overwrite}
+
+
+def run_job(host: PluginHost, payload: dict[str, Any], root: Path, overwrite: bool = False) -> dict[str, Any]:
+    """Run ``payload``; outputs are listed relative to ``root`` (the manifest's folder)."""
+    if payload["kind"] == "process":
+        return _process(host, payload, root, overwrite)
+    return _session(host, payload, root, overwrite)
+
+
+def _rel(path: Path, root: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(root.resolve()))
+    except ValueError:
+        return str(path.resolve())
+
+
+def _process(host: PluginHost, payload: dict[str, Any], root: Path, overwrite: bool) -> dict[str, Any]:
+    from .chain_spec import parse_chain
+    from .render import RenderOptions, render_file
+
+    options = RenderOptions(**{**payload["options"], "overwrite": payload["options"]["overwrite"] or overwrite})
+    specs = parse_chain(payload["chain"])
+    source, output = Path(payload["input"]), Path(payload["output"])
+    result = render_file(host, specs, source, output, options, measure=True)
+    return {
+        "status": "done",
+        "inputs": [input_record(source)],
+        "chain": [{"plugin": s.ref, "params": {k: str(v) for k, v in s.params.items()}} for s in specs],
+        "outputs": [{"path": _rel(output, root), "sha256": sha256_file(output), "seconds": round(result.seconds, 6),
+                     "sample_rate": result.sample_rate, **result.loudness.to_dict()}],
+        "analysis": result.analysis,
+        "audio_seconds": result.seconds,
+    }
+
+
+def _session(host: PluginHost, payload: dict[str, Any], root: Path, overwrite: bool) -> dict[str, Any]:
+    from .session_render import render_session
+    from .session_spec import load_session
+
+    spec = load_session(payload["session"])
+    result = render_session(host, spec, Path(payload["out_dir"]), payload["device"],
+                            payload["overwrite"] or overwrite)
+    return {
+        "status": "done",
+        "inputs": [input_record(p) for p in dict.fromkeys(result.inputs)],
+        "seed": spec.seed,
+        "plugins": result.plugins,
+        "outputs": [{"kind": o.kind, "name": o.name, "path": _rel(o.path, root), "sha256": sha256_file(o.path),
+                     "seconds": round(o.seconds, 6), "sample_rate": o.sample_rate, **o.loudness.to_dict()}
+                    for o in result.outputs],
+        "normalisation": result.normalisation,
+        "analysis": result.analysis,
+        "audio_seconds": result.seconds,
+    }
+
+
+def expected_outputs(payload: dict[str, Any]) -> list[Path]:
+    """The files a job will write, known before it runs: for cleaning up after a killed worker."""
+    if payload["kind"] == "process":
+        return [Path(payload["output"])]
+    from .session_spec import load_session
+
+    spec = load_session(payload["session"])
+    out = Path(payload["out_dir"])
+    paths = [out / spec.output.mix]
+    if spec.output.stems:
+        paths += [out / "stems" / f"{t.name}.{spec.output.format}" for t in spec.audible()]
+    return paths
+
+
+def remove_partials(paths: list[Path]) -> None:
+    """Delete the hidden temporary files a killed job may have left beside its outputs."""
+    for p in paths:
+        if p.parent.is_dir():
+            for tmp in p.parent.glob(f".{p.name}.*"):
+                tmp.unlink(missing_ok=True)

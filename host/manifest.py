@@ -1,0 +1,83 @@
+"""``manifest.json``: what a batch read, ran and wrote, kept on disk as jobs finish.
+
+It holds no clocks or host names, so the same batch run twice writes the same manifest. It is rewritten
+atomically after every job, so a batch killed at any moment leaves a valid manifest of the jobs it
+finished; ``--resume`` trusts an entry only when every output it lists still hashes the same.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from plugin_specs import OutputError
+
+from . import __version__
+
+
+def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(chunk):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def input_record(path: str | Path) -> dict[str, Any]:
+    return {"path": str(path), "sha256": sha256_file(path)}
+
+
+class Manifest:
+    """Job entries by key, in the batch's job order, persisted at ``path``."""
+
+    def __init__(self, path: Path, command: str, settings: dict[str, Any]) -> None:
+        self.path, self.command, self.settings = path, command, settings
+        self.entries: dict[str, dict[str, Any]] = {}
+        self.order: list[str] = []
+
+    def load_previous(self) -> dict[str, dict[str, Any]]:
+        """Entries of an earlier run at this path (for ``--resume``); an unreadable file counts as none."""
+        try:
+            data = json.loads(self.path.read_text())
+            return {e["job"]: e for e in data.get("jobs", []) if isinstance(e, dict) and "job" in e}
+        except (OSError, ValueError, TypeError, KeyError):
+            return {}
+
+    def verified(self, entry: dict[str, Any]) -> bool:
+        """Did this entry finish, and does every output it lists still exist with the same hash?"""
+        if entry.get("status") != "done" or not entry.get("outputs"):
+            return False
+        for out in entry["outputs"]:
+            p = self.path.parent / out["path"]
+            try:
+                if sha256_file(p) != out["sha256"]:
+                    return False
+            except OSError:
+                return False
+        return True
+
+    def set_order(self, keys: list[str]) -> None:
+        self.order = list(keys)
+
+    def record(self, key: str, entry: dict[str, Any]) -> None:
+        self.entries[key] = {"job": key, **entry}
+        self.save()
+
+    def to_dict(self) -> dict[str, Any]:
+        jobs = [self.entries[k] for k in self.order if k in self.entries]
+        return {"synth_host_version": __version__, "command": self.command, "settings": self.settings, "jobs": jobs}
+
+    def save(self) -> None:
+        text = json.dumps(self.to_dict(), indent=2, sort_keys=False, default=str) + "\n"
+        try:
+            fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".part", dir=self.path.parent)
+            with os.fdopen(fd, "w") as f:
+                f.write(text)
+            os.chmod(tmp, 0o644)
+            os.replace(tmp, self.path)
+        except OSError as exc:
+            raise OutputError(f"{self.path}: cannot write manifest: {exc.strerror or exc}") from None

@@ -1,0 +1,165 @@
+"""The local process pool: one worker process per job slot, supervised so that one bad job costs one job.
+
+A worker loads the plugin host once and then runs jobs sent over a pipe. The supervisor watches each
+worker's pipe and process sentinel: a job that raises comes back as an error; a worker that dies (a
+segfault, the OOM killer, ``kill -9``) or overruns ``timeout`` is reported with that reason, its
+half-written temporary files are removed, and a fresh worker takes its place. concurrent.futures cannot
+do this: one dead worker breaks its whole pool.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import signal
+import sys
+import time
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+from pathlib import Path
+from typing import Any, Callable
+
+from plugin_specs import SynthHostError
+
+
+@dataclass
+class Outcome:
+    key: str
+    entry: dict[str, Any] | None  # the manifest entry when the job succeeded
+    error: str | None = None
+    retryable: bool = True  # False for bad input: running it again cannot help
+    elapsed: float = 0.0
+
+
+def describe_exit(code: int | None) -> str:
+    if code is not None and code < 0:
+        try:
+            return f"killed by signal {signal.Signals(-code).name}"
+        except ValueError:
+            return f"killed by signal {-code}"
+    return f"exited with status {code}"
+
+
+def execute(payload: dict[str, Any], root: str, overwrite: bool, host: Any = None) -> tuple[str, Any, bool]:
+    """Run one job: ("ok", entry, _) or ("error", message, retryable). Shared by local and Ray workers."""
+    from .jobs import run_job
+
+    try:
+        if host is None:
+            from .registry import PluginHost
+
+            host = PluginHost()
+        return "ok", run_job(host, payload, Path(root), overwrite), False
+    except SynthHostError as exc:
+        return "error", str(exc), False
+    except Exception as exc:  # a plugin's own failure: report it, keep the worker
+        return "error", f"{type(exc).__name__}: {exc}", True
+
+
+def _worker(conn: Connection, threads: int) -> None:
+    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        os.environ[var] = str(threads)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the supervisor's to handle
+    from .registry import PluginHost
+
+    host = PluginHost()
+    while True:
+        try:
+            message = conn.recv()
+        except (EOFError, OSError):  # the supervisor is gone
+            return
+        if message is None:
+            return
+        key, payload, root, overwrite = message
+        start = time.perf_counter()
+        status, value, retryable = execute(payload, root, overwrite, host)
+        if "torch" in sys.modules:  # a plugin imported torch during the job: hold it to its share
+            sys.modules["torch"].set_num_threads(threads)
+        try:
+            conn.send((key, status, value, retryable, time.perf_counter() - start))
+        except (EOFError, OSError):
+            return
+
+
+class _Slot:
+    def __init__(self, ctx: Any, threads: int) -> None:
+        self.conn, child = ctx.Pipe()
+        self.process = ctx.Process(target=_worker, args=(child, threads), daemon=True)
+        self.process.start()
+        child.close()
+        self.job: tuple[str, dict[str, Any]] | None = None
+        self.started = 0.0
+
+    def stop(self, kill: bool = False) -> None:
+        if kill:
+            self.process.kill()
+        else:
+            try:
+                self.conn.send(None)
+            except (OSError, ValueError):
+                pass
+        self.process.join(timeout=5)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join()
+        self.conn.close()
+
+
+class LocalPool:
+    """``workers`` processes with ``threads`` torch threads each; ``timeout`` seconds per job (None: none)."""
+
+    def __init__(self, workers: int, threads: int = 1, timeout: float | None = None) -> None:
+        self.workers, self.threads, self.timeout = workers, threads, timeout
+        self.ctx = mp.get_context("spawn")  # torch and fork do not mix
+
+    def run(self, tasks: list[tuple[str, dict[str, Any]]], root: Path, overwrite: set[str],
+            on_outcome: Callable[[Outcome], bool], on_killed: Callable[[str], None] = lambda key: None) -> None:
+        """Run every task; ``on_outcome`` returns True to queue a failed job again (a retry)."""
+        queue = list(reversed(tasks))
+        slots = [_Slot(self.ctx, self.threads) for _ in range(min(self.workers, len(tasks)))]
+        try:
+            while queue or any(s.job for s in slots):
+                for s in slots:
+                    if s.job is None and queue:
+                        key, payload = queue.pop()
+                        s.job, s.started = (key, payload), time.perf_counter()
+                        s.conn.send((key, payload, str(root), key in overwrite))
+                busy = [s for s in slots if s.job]
+                now = time.perf_counter()
+                wait_for = 1.0
+                if self.timeout is not None and busy:
+                    wait_for = max(0.0, min(s.started + self.timeout - now for s in busy))
+                ready = wait([x for s in busy for x in (s.conn, s.process.sentinel)], timeout=min(wait_for, 1.0))
+                for i, s in enumerate(slots):
+                    if s.job is None:
+                        continue
+                    key, payload = s.job
+                    outcome = None
+                    if s.conn in ready:
+                        try:
+                            _, status, value, retryable, elapsed = s.conn.recv()
+                            outcome = (Outcome(key, value, elapsed=elapsed) if status == "ok"
+                                       else Outcome(key, None, value, retryable, elapsed))
+                        except (EOFError, OSError):
+                            pass  # died while answering: handled as a crash below
+                    if outcome is None and (s.process.sentinel in ready or not s.process.is_alive()):
+                        s.process.join()
+                        outcome = Outcome(key, None, f"worker process {describe_exit(s.process.exitcode)}",
+                                          True, time.perf_counter() - s.started)
+                        on_killed(key)
+                        s.stop()
+                        slots[i] = s = _Slot(self.ctx, self.threads)
+                    elif (outcome is None and self.timeout is not None
+                          and time.perf_counter() - s.started > self.timeout):
+                        s.stop(kill=True)
+                        outcome = Outcome(key, None, f"timed out after {self.timeout:g} s", True,
+                                          time.perf_counter() - s.started)
+                        on_killed(key)
+                        slots[i] = s = _Slot(self.ctx, self.threads)
+                    if outcome is not None:
+                        s.job = None
+                        if on_outcome(outcome):
+                            queue.insert(0, (key, payload))
+        finally:
+            for s in slots:
+                s.stop(kill=s.job is not None)

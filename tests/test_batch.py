@@ -1,0 +1,176 @@
+"""Batches: worker pool, fault isolation, timeouts, retries, resume after kill -9, manifest, Ray backend."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from host.manifest import sha256_file
+
+TESTS = Path(__file__).parent
+CHAIN = "HighpassFilter cutoff_frequency_hz=80 | Compressor threshold_db=-18"
+
+
+def cli(*args, check=None, **kwargs):
+    """``synth-host`` in a fresh process with the misbehaving test plugins available to its workers."""
+    env = {**os.environ, "SYNTH_HOST_PLUGIN_MODULES": "batch_plugins",
+           "PYTHONPATH": os.pathsep.join([str(TESTS), os.environ.get("PYTHONPATH", "")])}
+    proc = subprocess.run([sys.executable, "-m", "host.cli", *map(str, args)], env=env, capture_output=True,
+                          text=True, timeout=300, **kwargs)
+    if check is not None:
+        assert proc.returncode == check, proc.stderr
+    return proc
+
+
+def make_inputs(folder: Path, count: int = 4, loud: tuple[int, ...] = (), seconds: float = 1.0) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for i in range(count):
+        x = np.random.default_rng(i).standard_normal((2, int(48000 * seconds))).astype(np.float32) * 0.1
+        if i in loud:
+            x[:, 1000] = 0.99  # the test-fault plugin misbehaves on this file only
+        p = folder / f"take{i}.wav"
+        sf.write(p, x.T, 48000, subtype="FLOAT")
+        paths.append(p)
+    return paths
+
+
+def manifest(folder: Path) -> dict:
+    return json.loads((folder / "manifest.json").read_text())
+
+
+def hidden(folder: Path) -> list[str]:
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob(".*"))
+
+
+def test_a_raising_plugin_fails_its_job_only(tmp_path):
+    make_inputs(tmp_path / "in", 4, loud=(2,))
+    proc = cli("process", tmp_path / "in", "-o", tmp_path / "out", "-c", f"{CHAIN} | test-fault mode=raise",
+               "--jobs", "2", check=1)
+    assert "take2.wav: RuntimeError: test-fault: loud block" in proc.stderr
+    m = manifest(tmp_path / "out")
+    status = {Path(j["job"]).name: j["status"] for j in m["jobs"]}
+    assert status == {"take0.wav": "done", "take1.wav": "done", "take2.wav": "failed", "take3.wav": "done"}
+    assert not (tmp_path / "out" / "take2.wav").exists()
+    for job in m["jobs"]:
+        if job["status"] == "done":
+            out = job["outputs"][0]
+            assert sha256_file(tmp_path / "out" / out["path"]) == out["sha256"]
+            assert out["lufs"] < -10 and out["sample_peak_dbfs"] < 0
+    assert hidden(tmp_path / "out") == []
+
+
+def test_a_killed_worker_and_a_timeout_are_reported_and_the_rest_finish(tmp_path):
+    make_inputs(tmp_path / "a", 3, loud=(1,))
+    proc = cli("process", tmp_path / "a", "-o", tmp_path / "crash", "-c", "test-fault mode=crash", "--jobs", "2",
+               check=1)
+    assert "take1.wav: worker process killed by signal SIGKILL" in proc.stderr
+    assert [j["status"] for j in manifest(tmp_path / "crash")["jobs"]] == ["done", "failed", "done"]
+    start = time.perf_counter()
+    proc = cli("process", tmp_path / "a", "-o", tmp_path / "hang", "-c", "test-fault mode=hang", "--jobs", "2",
+               "--timeout", "4", check=1)
+    assert time.perf_counter() - start < 60
+    assert "take1.wav: timed out after 4 s" in proc.stderr
+    assert [j["status"] for j in manifest(tmp_path / "hang")["jobs"]] == ["done", "failed", "done"]
+    assert hidden(tmp_path / "crash") == [] and hidden(tmp_path / "hang") == []
+
+
+def test_retries_rerun_a_crashed_job(tmp_path):
+    make_inputs(tmp_path / "in", 3, loud=(0,))
+    marker = tmp_path / "crashed-once"
+    cli("process", tmp_path / "in", "-o", tmp_path / "out", "-c", f"test-fault mode=crash once={marker}",
+        "--jobs", "2", "--retries", "1", check=0)
+    jobs = manifest(tmp_path / "out")["jobs"]
+    assert [j["status"] for j in jobs] == ["done"] * 3
+    assert [j["attempts"] for j in jobs] == [2, 1, 1]
+
+
+def test_resume_after_a_worker_is_killed_redoes_only_what_is_missing(tmp_path):
+    make_inputs(tmp_path / "in", 4, loud=(3,))
+    marker = tmp_path / "crashed-once"
+    chain = f"{CHAIN} | test-fault mode=crash once={marker}"
+    cli("process", tmp_path / "in", "-o", tmp_path / "out", "-c", chain, "--jobs", "2", check=1)
+    first = {j["job"]: j for j in manifest(tmp_path / "out")["jobs"]}
+    assert [j["status"] for j in first.values()] == ["done", "done", "done", "failed"]
+    stamps = {p.name: p.stat().st_mtime_ns for p in (tmp_path / "out").glob("*.wav")}
+    proc = cli("process", tmp_path / "in", "-o", tmp_path / "out", "-c", chain, "--jobs", "2", "--resume", check=0)
+    assert "3 skipped" in proc.stderr
+    jobs = manifest(tmp_path / "out")["jobs"]
+    assert [j["status"] for j in jobs] == ["done"] * 4
+    for p in (tmp_path / "out").glob("take[012].wav"):
+        assert p.stat().st_mtime_ns == stamps[p.name]  # verified by hash, not rewritten
+    for j in jobs:
+        assert sha256_file(tmp_path / "out" / j["outputs"][0]["path"]) == j["outputs"][0]["sha256"]
+
+
+def test_resume_after_the_whole_batch_is_killed(tmp_path):
+    """kill -9 of the supervisor mid-batch: no partial file under a real name, and --resume completes it."""
+    make_inputs(tmp_path / "in", 8, seconds=2.0)
+    out = tmp_path / "out"
+    env = {**os.environ, "SYNTH_HOST_PLUGIN_MODULES": "batch_plugins",
+           "PYTHONPATH": os.pathsep.join([str(TESTS), os.environ.get("PYTHONPATH", "")])}
+    args = [sys.executable, "-m", "host.cli", "process", str(tmp_path / "in"), "-o", str(out), "-c",
+            f"{CHAIN} | test-fault mode=slow", "--jobs", "2", "--block-size", "4096"]
+    proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        try:
+            if any(j["status"] == "done" for j in manifest(out)["jobs"]):
+                break
+        except (OSError, ValueError):
+            pass
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    time.sleep(1.0)  # orphaned workers notice the closed pipe and exit
+    done_before = [j["job"] for j in manifest(out)["jobs"] if j["status"] == "done"]
+    assert 1 <= len(done_before) < 8
+    visible = {p.name: sf.read(p)[0].shape[0] for p in out.glob("*.wav")}  # readable, and checked below
+    proc2 = cli("process", tmp_path / "in", "-o", out, "-c", f"{CHAIN} | test-fault mode=slow", "--jobs", "2",
+                "--block-size", "4096", "--resume", check=0)
+    assert f"{len(done_before)} skipped" in proc2.stderr
+    jobs = manifest(out)["jobs"]
+    assert len(jobs) == 8 and all(j["status"] == "done" for j in jobs)
+    for j in jobs:
+        o = j["outputs"][0]
+        assert sha256_file(out / o["path"]) == o["sha256"]
+        if o["path"] in visible:  # a file present right after the kill was already whole
+            assert visible[o["path"]] == round(o["seconds"] * o["sample_rate"])
+    assert hidden(out) == []
+
+
+def test_process_batch_equals_single_file_renders_and_manifest_repeats(tmp_path):
+    make_inputs(tmp_path / "in", 3)
+    cli("process", tmp_path / "in", "-o", tmp_path / "a", "-c", CHAIN, "--jobs", "2", check=0)
+    cli("process", tmp_path / "in", "-o", tmp_path / "b", "-c", CHAIN, "--jobs", "1", check=0)
+    cli("process", tmp_path / "in" / "take1.wav", "-o", tmp_path / "one.wav", "-c", CHAIN, check=0)
+    assert (tmp_path / "a" / "manifest.json").read_bytes() == (tmp_path / "b" / "manifest.json").read_bytes()
+    assert sha256_file(tmp_path / "a" / "take1.wav") == sha256_file(tmp_path / "one.wav")
+
+
+def test_ray_backend_runs_the_same_batch(tmp_path):
+    pytest.importorskip("ray")
+    make_inputs(tmp_path / "in", 3, loud=(1,))
+    proc = cli("process", tmp_path / "in", "-o", tmp_path / "ray", "-c", f"{CHAIN} | test-fault mode=raise",
+               "--backend", "ray", "--jobs", "2", check=1)
+    assert "take1.wav: RuntimeError: test-fault: loud block" in proc.stderr
+    cli("process", tmp_path / "in", "-o", tmp_path / "local", "-c", f"{CHAIN} | test-fault mode=raise",
+        "--jobs", "2", check=1)
+    ray_jobs, local_jobs = manifest(tmp_path / "ray")["jobs"], manifest(tmp_path / "local")["jobs"]
+    assert [j["status"] for j in ray_jobs] == ["done", "failed", "done"]
+    assert [j.get("outputs") for j in ray_jobs] == [j.get("outputs") for j in local_jobs]
+
+
+def test_bad_batch_options_get_one_line_errors(tmp_path):
+    make_inputs(tmp_path / "in", 2)
+    proc = cli("process", tmp_path / "in", "-o", tmp_path / "out", "-c", CHAIN, "--ray-address", "x:1", check=1)
+    assert proc.stderr.strip() == "synth-host: error: --ray-address: needs --backend ray"

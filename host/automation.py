@@ -1,10 +1,11 @@
 """Parameter automation: curves of time/value points, applied to any chain step between control ticks.
 
-pedalboard and VST3 plugins take parameter changes only between ``process`` calls, so an automated step is
-run in ticks (2 ms by default, at most 10 ms) that start on a fixed grid from the start of its stream; before each tick the
-step gets the curve's value at the tick's first sample. The change therefore lands on a known sample
-whatever the caller's block size, and the output does not depend on it. Clicks are avoided by keeping each
-tick's change small: a jump in a curve (two points at one time) becomes a linear ramp of ``RAMP_S``.
+Plugins take parameter changes only between ``process`` calls, so an automated step is run in ticks on a
+fixed grid from the start of its stream, and before each tick the step gets the curve's value at the tick's
+first sample. The change therefore lands on a known sample whatever the caller's block size, and the output
+does not depend on it. Ticks are 1 ms for pedalboard and VST3 steps, whose parameters jump, and 10 ms for
+neural steps, which smooth their own. A jump in a curve (two points at one time) becomes a linear ramp of
+``RAMP_S``, so no single tick changes much.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from .arrays import cat, empty_like, length
 from .stages import Stage
 
 RAMP_S = 0.05  #: a jump in a curve is spread over this long
-DEFAULT_TICK_S = 0.002
+PEDALBOARD_TICK_S = 0.001  #: pedalboard and VST3 steps cannot smooth a change themselves: small steps
+NEURAL_TICK_S = 0.010  #: neural steps smooth their own parameters (the validator checks it)
 MAX_TICK_S = 0.010
 
 
@@ -81,7 +83,7 @@ class Curve:
         return float(self.at(t))
 
 
-def tick_samples(sample_rate: int, tick_s: float = DEFAULT_TICK_S) -> int:
+def tick_samples(sample_rate: int, tick_s: float) -> int:
     if not 0 < tick_s <= MAX_TICK_S:
         raise ChainError(f"automation tick {tick_s * 1000:g} ms: must be above 0 and at most 10 ms")
     return max(1, int(sample_rate * tick_s))

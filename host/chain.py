@@ -12,7 +12,7 @@ from plugin_specs.pedalboard_effect import PedalboardEffect
 
 from .chain_spec import StepSpec
 from .analysis import AnalysisStage
-from .automation import DEFAULT_TICK_S, AutomatedStage, Curve, tick_samples
+from .automation import NEURAL_TICK_S, PEDALBOARD_TICK_S, AutomatedStage, Curve, tick_samples
 from .devices import resolve_device
 from .registry import PluginHost
 from .watermark_stages import EmbedStage, WatermarkStep, detect_stage
@@ -58,7 +58,7 @@ class Chain:
 
     def __init__(self, effects: Sequence[Effect], sample_rate: int, channels: int,
                  block_size: int = 8192, device: str = "auto", compensate_latency: bool = True,
-                 automation: Mapping[int, Sequence[Curve]] | None = None, tick_s: float = DEFAULT_TICK_S,
+                 automation: Mapping[int, Sequence[Curve]] | None = None, tick_s: float | None = None,
                  time_offset: float = 0.0) -> None:
         """``automation`` maps a step's index in ``effects`` to its curves; ``time_offset`` is where this
         stream starts on the curves' timeline."""
@@ -133,7 +133,10 @@ class Chain:
                 torch_run.append(EffectStage(effect, self.compensate_latency))
                 continue
             close_runs()
-            tick = tick_samples(rate, self.tick_s) if index in self.automation else None
+            tick = None
+            if index in self.automation:
+                default = NEURAL_TICK_S if effect.backend == "torch" else PEDALBOARD_TICK_S
+                tick = tick_samples(rate, self.tick_s or default)
             instances = [effect] + [type(effect)(**effect.params) for _ in range(channels - 1 if per_channel else 0)]
             stages = [self._single_stage(e, rate, 1 if per_channel else channels, tick) for e in instances]
             stage = PerChannelStage(stages) if per_channel else stages[0]
@@ -258,7 +261,7 @@ def _coerce(p: Any, value: float, owner: str) -> Any:
 
 def build_chain(host: PluginHost, specs: Sequence[StepSpec], sample_rate: int, channels: int,
                 block_size: int = 8192, device: str = "auto", automation: Mapping[int, Sequence[Curve]] | None = None,
-                tick_s: float = DEFAULT_TICK_S, time_offset: float = 0.0) -> Chain:
+                tick_s: float | None = None, time_offset: float = 0.0) -> Chain:
     return Chain(instantiate(host, specs), sample_rate, channels, block_size, device, automation=automation,
                  tick_s=tick_s, time_offset=time_offset)
 

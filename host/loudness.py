@@ -79,12 +79,13 @@ class Normaliser:
             import pedalboard
 
             self.limiter = pedalboard.Limiter(threshold_db=limit_db, release_ms=60.0)
+            self.makeup = np.float32(10 ** (limit_db / 20))  # JUCE's limiter scales its threshold up to 0 dBFS
         self.sample_rate = sample_rate
 
     def process(self, block: np.ndarray) -> np.ndarray:
         out = block * np.float32(self.gain)
         if self.limiter is not None and out.shape[-1]:
-            out = self.limiter.process(out, self.sample_rate, reset=False)  # no look-ahead, so no latency
+            out = self.limiter.process(out, self.sample_rate, reset=False) * self.makeup  # no look-ahead: no latency
         return out
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from plugin_specs import ChainError
 
-from .automation import DEFAULT_TICK_S, MAX_TICK_S, Curve
+from .automation import MAX_TICK_S, Curve
 from .chain_spec import StepSpec, parse_inline
 
 FADER = ("gain_db", "pan")
@@ -91,7 +91,7 @@ class SessionSpec:
     channels: int
     seed: int
     duration: float | None
-    tick_s: float
+    tick_s: float | None
     tracks: list[TrackSpec]
     buses: list[BusSpec]
     master: BusSpec
@@ -219,7 +219,7 @@ def _parse(src: _Source, data: dict[str, Any]) -> SessionSpec:
     channels = int(s.number("channels", 2, 1, 2))
     seed = int(s.number("seed", 0, 0, 2**31 - 1))
     duration = s.number("duration", None, 0.01, 24 * 3600)
-    tick_ms = s.number("automation_ms", DEFAULT_TICK_S * 1000, 0.1, MAX_TICK_S * 1000)
+    tick_ms = s.number("automation_ms", None, 0.1, MAX_TICK_S * 1000)  # default: per step kind
     s.finish()
 
     buses = [_bus(src, t, i, rate) for i, t in enumerate(_tables(top, "bus"))]
@@ -253,7 +253,7 @@ def _parse(src: _Source, data: dict[str, Any]) -> SessionSpec:
         a.finish()
 
     output = _output(_Reader(src, _table(top, "output"), "output", ("output", 0)))
-    spec = SessionSpec(src.path, rate, channels, seed, duration, tick_ms / 1000.0, tracks, buses, master, watermark,
+    spec = SessionSpec(src.path, rate, channels, seed, duration, tick_ms / 1000.0 if tick_ms else None, tracks, buses, master, watermark,
                        analysis, output)
     _check_times(src, spec)
     return spec

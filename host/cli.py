@@ -373,5 +373,7 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-if __name__ == "__main__":
-    sys.exit(main())
+if __name__ == "__main__":  # run as host.cli, so commands registered by the other modules are found
+    from host.cli import main as _main
+
+    sys.exit(_main())

@@ -88,7 +88,11 @@ def test_folder_in_folder_out(tmp_path, capsys):
     (tmp_path / "in" / "notes.txt").write_text("not audio")
     rc, _, err = run(capsys, "process", tmp_path / "in", "-o", tmp_path / "out", "--chain", "Reverb", "--tail", "0.5")
     assert rc == 0, err
-    assert sorted(str(p.relative_to(tmp_path / "out")) for p in (tmp_path / "out").rglob("*.*")) == ["a.wav", "sub/b.flac"]
+    assert sorted(str(p.relative_to(tmp_path / "out")) for p in (tmp_path / "out").rglob("*.*")) == [
+        "a.wav", "manifest.json", "sub/b.flac"]
+    jobs = json.loads((tmp_path / "out" / "manifest.json").read_text())["jobs"]
+    assert [(Path(j["job"]).name, j["status"], j["outputs"][0]["path"]) for j in jobs] == [
+        ("a.wav", "done", "a.wav"), ("b.flac", "done", "sub/b.flac")]
     assert sf.info(tmp_path / "out" / "a.wav").frames == int(0.5 * SR) + int(0.5 * SR)
 
 
@@ -228,7 +232,7 @@ def test_batch_continues_past_a_bad_file(tmp_path, capsys):
     rc, _, err = run(capsys, "process", tmp_path / "in", "-o", tmp_path / "out", "--chain", "Gain")
     assert rc == 1
     assert err.count("synth-host: error:") == 1 and "b.wav" in err
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["a.wav", "c.wav"]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["a.wav", "c.wav", "manifest.json"]
 
 
 def test_debug_shows_traceback(tmp_path):

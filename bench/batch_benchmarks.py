@@ -1,0 +1,158 @@
+"""Batch rendering: worker scaling, SoX as the peer, Ray's overhead, and session memory against length.
+
+    python bench/batch_benchmarks.py [--files 200] [--seconds 10] [--out bench/results/batch.json]
+
+1. Scaling: FILES x SECONDS stereo 44.1 kHz files through a pedalboard + neural chain with
+   `synth-host process --jobs 1` and `--jobs 2` (fresh processes; startup included).
+2. Peer: the same files through a pedalboard-only chain against SoX running the equivalent effects
+   (highpass, compand, reverb, gain), one file at a time as a shell loop runs it, and two at a time.
+3. Ray: the scaling batch with `--backend ray --jobs 2` (a local Ray instance, started by the run) against
+   the local pool.
+4. Memory: peak RSS of `synth-host render` on a 10-track session of 1 and of 10 minutes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+
+NEURAL_CHAIN = ("HighpassFilter cutoff_frequency_hz=80 | capture-bus-glue | Compressor threshold_db=-18 ratio=3 | "
+                "Reverb room_size=0.3 | Gain gain_db=-3")
+PEDALBOARD_CHAIN = ("HighpassFilter cutoff_frequency_hz=80 | Compressor threshold_db=-18 ratio=3 attack_ms=10 "
+                    "release_ms=100 | Reverb room_size=0.3 | Gain gain_db=-3")
+SOX_EFFECTS = ["highpass", "80", "compand", "0.01,0.1", "6:-70,-70,-18,-18,0,-12", "0", "reverb", "30", "gain", "-3"]
+SR = 44100
+
+
+def synth_host() -> list[str]:
+    exe = shutil.which("synth-host")
+    return [exe] if exe else [sys.executable, "-m", "host.cli"]
+
+
+def make_files(folder: Path, count: int, seconds: float, rate: int = SR) -> None:
+    """Music-like material: a chord per file with tremolo and a little noise, 16-bit stereo."""
+    folder.mkdir(parents=True, exist_ok=True)
+    t = np.arange(int(seconds * rate)) / rate
+    for i in range(count):
+        rng = np.random.default_rng(i)
+        roots = 110 * 2 ** (rng.integers(0, 12, 3) / 12)
+        mono = sum(np.sin(2 * np.pi * f * t) for f in roots) / 4 * (0.6 + 0.4 * np.sin(2 * np.pi * 0.5 * t))
+        x = np.stack([mono, np.roll(mono, 40)]) + 0.01 * rng.standard_normal((2, len(t)))
+        sf.write(folder / f"take{i:04d}.wav", x.T.astype(np.float32), rate, subtype="PCM_16")
+
+
+def timed(cmd: list[str], **kwargs) -> tuple[float, int]:
+    """Wall seconds and the peak RSS (KiB) of the command and its children, in a fresh process."""
+    probe = ("import resource, subprocess, sys, time; t = time.perf_counter(); "
+             "rc = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE).returncode; "
+             "w = time.perf_counter() - t; "
+             "print(w, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, rc)")
+    out = subprocess.run([sys.executable, "-c", probe, *cmd], capture_output=True, text=True, check=True, **kwargs)
+    wall, rss, rc = out.stdout.split()
+    if int(rc) != 0:
+        raise SystemExit(f"failed ({rc}): {' '.join(cmd)}")
+    return float(wall), int(rss)
+
+
+def process(inputs: Path, out: Path, chain: str, *extra: str) -> float:
+    shutil.rmtree(out, ignore_errors=True)
+    wall, _ = timed([*synth_host(), "process", str(inputs), "-o", str(out), "-c", chain, *extra])
+    return wall
+
+
+def sox_batch(inputs: Path, out: Path, parallel: int) -> float:
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    script = (f'cd "{inputs}" && ls *.wav | xargs -P {parallel} -I{{}} '
+              f'sox {{}} -b 16 "{out}/{{}}" {" ".join(SOX_EFFECTS)}')
+    wall, _ = timed(["bash", "-c", script])
+    return wall
+
+
+def session_text(source: Path, minutes: float) -> str:
+    tracks = []
+    chains = ["Compressor threshold_db=-20 ratio=3", "HighpassFilter cutoff_frequency_hz=100 | Chorus",
+              "LowpassFilter cutoff_frequency_hz=6000", "Distortion drive_db=6 | Gain gain_db=-6",
+              "Phaser", "PeakFilter cutoff_frequency_hz=1000 gain_db=3", "Delay delay_seconds=0.25 mix=0.3",
+              "Compressor threshold_db=-12 ratio=2 | LowShelfFilter gain_db=2", "HighShelfFilter gain_db=-2", "Gain"]
+    for i, chain in enumerate(chains):
+        tracks.append(f'[[track]]\nname = "t{i}"\nsource = "{source}"\nstart = {i * 0.1}\npan = {(i - 4.5) / 5:.2f}\n'
+                      f'gain_db = -8\nchain = "{chain}"\nsends = {{ room = -10.0 }}\n')
+    return (f"[session]\nsample_rate = 48000\nduration = {minutes * 60}\n" + "\n".join(tracks)
+            + '\n[[bus]]\nname = "room"\nchain = "Reverb room_size=0.6 wet_level=1 dry_level=0"\n'
+              '\n[master]\nchain = "Limiter threshold_db=-2"\n'
+              '\n[output]\nbit_depth = 24\nloudness = -16.0\ntrue_peak = -1.0\n')
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--files", type=int, default=200)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--session-minutes", type=float, nargs=2, default=(1.0, 10.0))
+    parser.add_argument("--skip-ray", action="store_true")
+    parser.add_argument("--out", default="bench/results/batch.json")
+    args = parser.parse_args()
+    audio = args.files * args.seconds
+    results: dict = {"machine": platform.machine(), "cpus": os.cpu_count(), "files": args.files,
+                     "seconds_each": args.seconds, "audio_seconds": audio}
+    with tempfile.TemporaryDirectory(prefix="synth-host-batch-") as tmp:
+        root = Path(tmp)
+        make_files(root / "in", args.files, args.seconds)
+        one = process(root / "in", root / "o1", NEURAL_CHAIN, "--jobs", "1")
+        two = process(root / "in", root / "o2", NEURAL_CHAIN, "--jobs", "2")
+        results["scaling"] = {"chain": NEURAL_CHAIN, "wall_1_worker": round(one, 2), "wall_2_workers": round(two, 2),
+                              "x_realtime_1": round(audio / one, 1), "x_realtime_2": round(audio / two, 1),
+                              "speedup_2_vs_1": round(one / two, 3)}
+        print(json.dumps(results["scaling"]), flush=True)
+        ours = process(root / "in", root / "p2", PEDALBOARD_CHAIN, "--jobs", "2")
+        ours_one = process(root / "in", root / "p1", PEDALBOARD_CHAIN, "--jobs", "1")
+        sox1 = sox_batch(root / "in", root / "s1", 1)
+        sox2 = sox_batch(root / "in", root / "s2", 2)
+        results["peer_sox"] = {
+            "chain": PEDALBOARD_CHAIN, "sox_effects": " ".join(SOX_EFFECTS),
+            "sox_version": subprocess.run(["sox", "--version"], capture_output=True, text=True).stdout.strip(),
+            "wall_ours_2_workers": round(ours, 2), "wall_ours_1_worker": round(ours_one, 2),
+            "wall_sox_sequential": round(sox1, 2), "wall_sox_2_parallel": round(sox2, 2),
+            "x_realtime_ours_2": round(audio / ours, 1), "x_realtime_ours_1": round(audio / ours_one, 1),
+            "x_realtime_sox_sequential": round(audio / sox1, 1), "x_realtime_sox_2": round(audio / sox2, 1),
+            "ours_2_vs_sox_sequential": round(sox1 / ours, 2), "ours_2_vs_sox_2_parallel": round(sox2 / ours, 2),
+            "ours_1_vs_sox_sequential": round(sox1 / ours_one, 2)}
+        print(json.dumps(results["peer_sox"]), flush=True)
+        if not args.skip_ray:
+            ray = process(root / "in", root / "r2", NEURAL_CHAIN, "--jobs", "2", "--backend", "ray")
+            results["ray"] = {"wall_ray_2": round(ray, 2), "wall_local_2": round(two, 2),
+                              "overhead_ratio": round(ray / two, 3), "overhead_seconds": round(ray - two, 2)}
+            print(json.dumps(results["ray"]), flush=True)
+        long_minutes = max(args.session_minutes)
+        source = root / "long.wav"
+        make_files(root / "long", 1, long_minutes * 60 + 5, rate=48000)  # the session's rate: no resampling
+        (root / "long" / "take0000.wav").rename(source)
+        memory = {}
+        for minutes in args.session_minutes:
+            path = root / f"session-{minutes:g}.toml"
+            path.write_text(session_text(source, minutes))
+            shutil.rmtree(root / "sess", ignore_errors=True)
+            wall, rss = timed([*synth_host(), "render", str(path), "-o", str(root / "sess")])
+            memory[f"{minutes:g} min"] = {"peak_rss_mib": round(rss / 1024, 1), "wall": round(wall, 2),
+                                          "x_realtime": round(minutes * 60 / wall, 1)}
+            print(minutes, memory[f"{minutes:g} min"], flush=True)
+        results["session_memory_10_tracks"] = memory
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps(results, indent=2) + "\n")
+    print(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -359,3 +359,19 @@ def test_malformed_sessions_get_one_line_errors(cli_host, tmp_path, capsys, body
     for fragment in fragments:
         assert fragment in err, err
     assert not (tmp_path / "out" / "mix.wav").exists()
+
+
+def test_the_example_session_renders(tmp_path, capsys):
+    example = Path(__file__).parent.parent / "examples" / "session" / "song.toml"
+    rc = main(["render", str(example), "-o", str(tmp_path / "song")])
+    assert rc == 0, capsys.readouterr().err
+    job = json.loads((tmp_path / "song" / "manifest.json").read_text())["jobs"][0]
+    outputs = {o["name"]: o for o in job["outputs"]}
+    assert sorted(outputs) == ["arpeggio", "bass", "drums", "mix", "pad"]  # the muted track has no stem
+    mix = outputs["mix"]
+    assert abs(mix["lufs"] + 14.0) <= 0.5 and mix["true_peak_dbtp"] <= -1.0
+    assert sf.info(tmp_path / "song" / "song.wav").subtype == "PCM_24"
+    assert job["analysis"]["master"]["spread-spectrum-watermark"]["message"] == "5e55"
+    assert set(job["analysis"]["track:arpeggio"]["instrument-classifier"]["scores"]) >= {"keys", "synth"}
+    assert {i["path"].rsplit("/", 1)[-1] for i in job["inputs"]} == {"song.toml", "pad.flac", "arpeggio.mid",
+                                                                     "bass.mid", "drums.mid"}

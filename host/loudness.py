@@ -38,7 +38,7 @@ class LoudnessMeter:
 
     def add(self, block: np.ndarray) -> None:
         if block.shape[-1]:
-            self.state.add_frames(np.ascontiguousarray(block.T, dtype=np.float64).reshape(-1), block.shape[-1])
+            self.state.add_frames(np.ascontiguousarray(block.T, dtype=np.float32).reshape(-1), block.shape[-1])
             self.frames += block.shape[-1]
 
     def result(self) -> "Loudness":

@@ -185,7 +185,11 @@ def print_summary(summary: BatchSummary, manifest_path: Path) -> None:
     from rich.table import Table
 
     console = Console(stderr=True, soft_wrap=True, highlight=False)
-    table = Table("job", "status", "audio s", "took s", "x RT", "note", box=None, pad_edge=False)
+    table = Table(box=None, pad_edge=False)
+    table.add_column("job", overflow="fold")
+    for name in ("status", "audio s", "took s", "x RT"):
+        table.add_column(name, no_wrap=True)
+    table.add_column("note", overflow="fold")
     rows = sorted(summary.rows, key=lambda r: summary.order.get(r[0], 0))
     if len(rows) > 40:  # thousands of rows help nobody: show the failures, then the totals
         rows = [r for r in rows if r[1] == "failed"]

@@ -174,3 +174,19 @@ def test_bad_batch_options_get_one_line_errors(tmp_path):
     make_inputs(tmp_path / "in", 2)
     proc = cli("process", tmp_path / "in", "-o", tmp_path / "out", "-c", CHAIN, "--ray-address", "x:1", check=1)
     assert proc.stderr.strip() == "synth-host: error: --ray-address: needs --backend ray"
+
+
+def test_render_runs_sessions_as_isolated_jobs(tmp_path):
+    make_inputs(tmp_path, 2, loud=(1,))
+    for name, source in (("calm", "take0.wav"), ("loud", "take1.wav")):
+        (tmp_path / f"{name}.toml").write_text(
+            f'[[track]]\nname = "a"\nsource = "{source}"\nchain = "test-fault mode=raise | Gain gain_db=-1"\n'
+            '[output]\nbit_depth = 16\nloudness = -20.0\n')
+    proc = cli("render", tmp_path / "calm.toml", tmp_path / "loud.toml", "-o", tmp_path / "out", "--jobs", "2",
+               check=1)
+    assert "loud.toml: RuntimeError: test-fault: loud block" in proc.stderr
+    jobs = manifest(tmp_path / "out")["jobs"]
+    assert [(Path(j["job"]).name, j["status"]) for j in jobs] == [("calm.toml", "done"), ("loud.toml", "failed")]
+    assert (tmp_path / "out" / "calm" / "mix.wav").exists()
+    assert not (tmp_path / "out" / "loud" / "mix.wav").exists() and hidden(tmp_path / "out") == []
+    assert abs(jobs[0]["outputs"][0]["lufs"] + 20) < 0.5

@@ -101,57 +101,71 @@ def main() -> None:
     parser.add_argument("--files", type=int, default=200)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--session-minutes", type=float, nargs=2, default=(1.0, 10.0))
-    parser.add_argument("--skip-ray", action="store_true")
+    parser.add_argument("--parts", nargs="+", default=["scaling", "sox", "ray", "memory"],
+                        choices=["scaling", "sox", "ray", "memory"], help="which measurements to run")
     parser.add_argument("--out", default="bench/results/batch.json")
     args = parser.parse_args()
     audio = args.files * args.seconds
-    results: dict = {"machine": platform.machine(), "cpus": os.cpu_count(), "files": args.files,
+    parts = set(args.parts)
+    previous = json.loads(Path(args.out).read_text()) if Path(args.out).exists() else {}
+    results: dict = {**previous, "machine": platform.machine(), "cpus": os.cpu_count(), "files": args.files,
                      "seconds_each": args.seconds, "audio_seconds": audio}
     with tempfile.TemporaryDirectory(prefix="synth-host-batch-") as tmp:
         root = Path(tmp)
         make_files(root / "in", args.files, args.seconds)
-        one = process(root / "in", root / "o1", NEURAL_CHAIN, "--jobs", "1")
-        two = process(root / "in", root / "o2", NEURAL_CHAIN, "--jobs", "2")
-        results["scaling"] = {"chain": NEURAL_CHAIN, "wall_1_worker": round(one, 2), "wall_2_workers": round(two, 2),
-                              "x_realtime_1": round(audio / one, 1), "x_realtime_2": round(audio / two, 1),
-                              "speedup_2_vs_1": round(one / two, 3)}
-        print(json.dumps(results["scaling"]), flush=True)
-        ours = process(root / "in", root / "p2", PEDALBOARD_CHAIN, "--jobs", "2")
-        ours_one = process(root / "in", root / "p1", PEDALBOARD_CHAIN, "--jobs", "1")
-        sox1 = sox_batch(root / "in", root / "s1", 1)
-        sox2 = sox_batch(root / "in", root / "s2", 2)
-        results["peer_sox"] = {
-            "chain": PEDALBOARD_CHAIN, "sox_effects": " ".join(SOX_EFFECTS),
-            "sox_version": subprocess.run(["sox", "--version"], capture_output=True, text=True).stdout.strip(),
-            "wall_ours_2_workers": round(ours, 2), "wall_ours_1_worker": round(ours_one, 2),
-            "wall_sox_sequential": round(sox1, 2), "wall_sox_2_parallel": round(sox2, 2),
-            "x_realtime_ours_2": round(audio / ours, 1), "x_realtime_ours_1": round(audio / ours_one, 1),
-            "x_realtime_sox_sequential": round(audio / sox1, 1), "x_realtime_sox_2": round(audio / sox2, 1),
-            "ours_2_vs_sox_sequential": round(sox1 / ours, 2), "ours_2_vs_sox_2_parallel": round(sox2 / ours, 2),
-            "ours_1_vs_sox_sequential": round(sox1 / ours_one, 2)}
-        print(json.dumps(results["peer_sox"]), flush=True)
-        if not args.skip_ray:
+        if "scaling" in parts or "ray" in parts:
+            one = process(root / "in", root / "o1", NEURAL_CHAIN, "--jobs", "1")
+            two = process(root / "in", root / "o2", NEURAL_CHAIN, "--jobs", "2")
+            results["scaling"] = {"chain": NEURAL_CHAIN, "wall_1_worker": round(one, 2), "wall_2_workers": round(two, 2),
+                                  "x_realtime_1": round(audio / one, 1), "x_realtime_2": round(audio / two, 1),
+                                  "speedup_2_vs_1": round(one / two, 3)}
+            print(json.dumps(results["scaling"]), flush=True)
+        if "sox" in parts:
+            sox_part(root, audio, results)
+        if "ray" in parts:
             ray = process(root / "in", root / "r2", NEURAL_CHAIN, "--jobs", "2", "--backend", "ray")
             results["ray"] = {"wall_ray_2": round(ray, 2), "wall_local_2": round(two, 2),
                               "overhead_ratio": round(ray / two, 3), "overhead_seconds": round(ray - two, 2)}
             print(json.dumps(results["ray"]), flush=True)
-        long_minutes = max(args.session_minutes)
-        source = root / "long.wav"
-        make_files(root / "long", 1, long_minutes * 60 + 5, rate=48000)  # the session's rate: no resampling
-        (root / "long" / "take0000.wav").rename(source)
-        memory = {}
-        for minutes in args.session_minutes:
-            path = root / f"session-{minutes:g}.toml"
-            path.write_text(session_text(source, minutes))
-            shutil.rmtree(root / "sess", ignore_errors=True)
-            wall, rss = timed([*synth_host(), "render", str(path), "-o", str(root / "sess")])
-            memory[f"{minutes:g} min"] = {"peak_rss_mib": round(rss / 1024, 1), "wall": round(wall, 2),
-                                          "x_realtime": round(minutes * 60 / wall, 1)}
-            print(minutes, memory[f"{minutes:g} min"], flush=True)
-        results["session_memory_10_tracks"] = memory
+        if "memory" in parts:
+            memory_part(root, args.session_minutes, results)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(results, indent=2) + "\n")
     print(json.dumps(results, indent=2))
+
+
+def sox_part(root: Path, audio: float, results: dict) -> None:
+    ours = process(root / "in", root / "p2", PEDALBOARD_CHAIN, "--jobs", "2")
+    ours_one = process(root / "in", root / "p1", PEDALBOARD_CHAIN, "--jobs", "1")
+    sox1 = sox_batch(root / "in", root / "s1", 1)
+    sox2 = sox_batch(root / "in", root / "s2", 2)
+    results["peer_sox"] = {
+        "chain": PEDALBOARD_CHAIN, "sox_effects": " ".join(SOX_EFFECTS),
+        "sox_version": subprocess.run(["sox", "--version"], capture_output=True, text=True).stdout.strip(),
+        "wall_ours_2_workers": round(ours, 2), "wall_ours_1_worker": round(ours_one, 2),
+        "wall_sox_sequential": round(sox1, 2), "wall_sox_2_parallel": round(sox2, 2),
+        "x_realtime_ours_2": round(audio / ours, 1), "x_realtime_ours_1": round(audio / ours_one, 1),
+        "x_realtime_sox_sequential": round(audio / sox1, 1), "x_realtime_sox_2": round(audio / sox2, 1),
+        "ours_2_vs_sox_sequential": round(sox1 / ours, 2), "ours_2_vs_sox_2_parallel": round(sox2 / ours, 2),
+        "ours_1_vs_sox_sequential": round(sox1 / ours_one, 2)}
+    print(json.dumps(results["peer_sox"]), flush=True)
+
+
+def memory_part(root: Path, session_minutes: list[float], results: dict) -> None:
+    long_minutes = max(session_minutes)
+    source = root / "long.wav"
+    make_files(root / "long", 1, long_minutes * 60 + 5, rate=48000)  # the session's rate: no resampling
+    (root / "long" / "take0000.wav").rename(source)
+    memory = {}
+    for minutes in session_minutes:
+        path = root / f"session-{minutes:g}.toml"
+        path.write_text(session_text(source, minutes))
+        shutil.rmtree(root / "sess", ignore_errors=True)
+        wall, rss = timed([*synth_host(), "render", str(path), "-o", str(root / "sess")])
+        memory[f"{minutes:g} min"] = {"peak_rss_mib": round(rss / 1024, 1), "wall": round(wall, 2),
+                                      "x_realtime": round(minutes * 60 / wall, 1)}
+        print(minutes, memory[f"{minutes:g} min"], flush=True)
+    results["session_memory_10_tracks"] = memory
 
 
 if __name__ == "__main__":

@@ -127,8 +127,7 @@ def run_batch(command: str, jobs: list[Job], manifest_path: Path, settings: dict
             LocalPool(options.workers, options.threads, options.timeout).run(tasks, root, overwrite, on_outcome,
                                                                             on_killed)
     summary.wall = time.perf_counter() - start
-    if not manifest.entries or todo:
-        manifest.save()
+    manifest.save()
     return summary
 
 

@@ -65,14 +65,16 @@ class Manifest:
 
     def record(self, key: str, entry: dict[str, Any]) -> None:
         self.entries[key] = {"job": key, **entry}
-        self.save()
+        self.save(indent=None)  # compact while the batch runs; the final save is indented
+
+
 
     def to_dict(self) -> dict[str, Any]:
         jobs = [self.entries[k] for k in self.order if k in self.entries]
         return {"synth_host_version": __version__, "command": self.command, "settings": self.settings, "jobs": jobs}
 
-    def save(self) -> None:
-        text = json.dumps(self.to_dict(), indent=2, sort_keys=False, default=str) + "\n"
+    def save(self, indent: int | None = 2) -> None:
+        text = json.dumps(self.to_dict(), indent=indent, default=str) + "\n"
         try:
             fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".part", dir=self.path.parent)
             with os.fdopen(fd, "w") as f:

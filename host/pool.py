@@ -87,7 +87,7 @@ class _Slot:
         self.process = ctx.Process(target=_worker, args=(child, threads), daemon=True)
         self.process.start()
         child.close()
-        self.job: tuple[str, dict[str, Any]] | None = None
+        self.jobs: list[tuple[str, dict[str, Any]]] = []
         self.started = 0.0
 
     def stop(self, kill: bool = False) -> None:
@@ -105,6 +105,9 @@ class _Slot:
         self.conn.close()
 
 
+PREFETCH = 2
+
+
 class LocalPool:
     """``workers`` processes with ``threads`` torch threads each; ``timeout`` seconds per job (None: none)."""
 
@@ -114,27 +117,32 @@ class LocalPool:
 
     def run(self, tasks: list[tuple[str, dict[str, Any]]], root: Path, overwrite: set[str],
             on_outcome: Callable[[Outcome], bool], on_killed: Callable[[str], None] = lambda key: None) -> None:
-        """Run every task; ``on_outcome`` returns True to queue a failed job again (a retry)."""
+        """Run every task; ``on_outcome`` returns True to queue a failed job again (a retry).
+
+        Each worker holds up to ``PREFETCH`` jobs, so it starts the next one while the supervisor is still
+        recording the last; the first job a worker holds is the one it is running.
+        """
         queue = list(reversed(tasks))
         slots = [_Slot(self.ctx, self.threads) for _ in range(min(self.workers, len(tasks)))]
         try:
-            while queue or any(s.job for s in slots):
+            while queue or any(s.jobs for s in slots):
                 for s in slots:
-                    if s.job is None and queue:
+                    while len(s.jobs) < PREFETCH and queue:
                         key, payload = queue.pop()
-                        s.job, s.started = (key, payload), time.perf_counter()
+                        if not s.jobs:
+                            s.started = time.perf_counter()
+                        s.jobs.append((key, payload))
                         s.conn.send((key, payload, str(root), key in overwrite))
-                busy = [s for s in slots if s.job]
-                now = time.perf_counter()
+                busy = [s for s in slots if s.jobs]
                 wait_for = 1.0
                 if self.timeout is not None and busy:
-                    wait_for = max(0.0, min(s.started + self.timeout - now for s in busy))
+                    wait_for = max(0.0, min(s.started + self.timeout - time.perf_counter() for s in busy))
                 ready = wait([x for s in busy for x in (s.conn, s.process.sentinel)], timeout=min(wait_for, 1.0))
                 for i, s in enumerate(slots):
-                    if s.job is None:
+                    if not s.jobs:
                         continue
-                    key, payload = s.job
-                    outcome = None
+                    key, payload = s.jobs[0]
+                    outcome, lost = None, False
                     if s.conn in ready:
                         try:
                             _, status, value, retryable, elapsed = s.conn.recv()
@@ -146,20 +154,25 @@ class LocalPool:
                         s.process.join()
                         outcome = Outcome(key, None, f"worker process {describe_exit(s.process.exitcode)}",
                                           True, time.perf_counter() - s.started)
-                        on_killed(key)
-                        s.stop()
-                        slots[i] = s = _Slot(self.ctx, self.threads)
+                        lost = True
                     elif (outcome is None and self.timeout is not None
                           and time.perf_counter() - s.started > self.timeout):
                         s.stop(kill=True)
                         outcome = Outcome(key, None, f"timed out after {self.timeout:g} s", True,
                                           time.perf_counter() - s.started)
+                        lost = True
+                    if outcome is None:
+                        continue
+                    s.jobs.pop(0)
+                    s.started = time.perf_counter()
+                    if lost:  # the worker is gone: its waiting jobs never ran, so they go back unharmed
                         on_killed(key)
-                        slots[i] = s = _Slot(self.ctx, self.threads)
-                    if outcome is not None:
-                        s.job = None
-                        if on_outcome(outcome):
-                            queue.insert(0, (key, payload))
+                        queue.extend(reversed(s.jobs))
+                        s.jobs = []
+                        s.stop(kill=True)
+                        slots[i] = _Slot(self.ctx, self.threads)
+                    if on_outcome(outcome):
+                        queue.insert(0, (key, payload))
         finally:
             for s in slots:
-                s.stop(kill=s.job is not None)
+                s.stop(kill=bool(s.jobs))

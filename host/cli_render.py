@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import click
 
@@ -26,7 +26,7 @@ def render_cmd(sessions: tuple[str, ...], output_dir: str, device: str, overwrit
     from .batch import Job, print_summary, run_batch
     from .devices import resolve_device
     from .jobs import expected_outputs, session_payload
-    from .session_render import check_session
+    from .session_graph import check_session
     from .session_spec import load_session
 
     options = make_batch_options(jobs, threads, timeout, retries, resume, backend, ray_address, device, overwrite)

@@ -375,3 +375,29 @@ def test_the_example_session_renders(tmp_path, capsys):
     assert set(job["analysis"]["track:arpeggio"]["instrument-classifier"]["scores"]) >= {"keys", "synth"}
     assert {i["path"].rsplit("/", 1)[-1] for i in job["inputs"]} == {"song.toml", "pad.flac", "arpeggio.mid",
                                                                      "bass.mid", "drums.mid"}
+
+
+def test_output_rate_and_format_conversion(host, tmp_path):
+    t = np.arange(RATE) / RATE
+    write(tmp_path / "a.wav", (0.5 * np.sin(2 * np.pi * 1000 * t)).astype(np.float32))
+    path = session(tmp_path, """
+[session]
+duration = 1.0
+channels = 1
+[[track]]
+name = "a"
+source = "a.wav"
+[output]
+format = "flac"
+bit_depth = 16
+sample_rate = 44100
+stems = true
+""")
+    render(host, path, tmp_path / "out")
+    for p in (tmp_path / "out" / "mix.flac", tmp_path / "out" / "stems" / "a.flac"):
+        info = sf.info(p)
+        assert (info.samplerate, info.subtype, info.channels) == (44100, "PCM_16", 1)
+        assert abs(info.frames - 44100) <= 2
+        y = read(p)[0, 2000:40000]
+        spectrum = np.abs(np.fft.rfft(y * np.hanning(len(y))))
+        assert abs(np.argmax(spectrum) * 44100 / len(y) - 1000) < 2

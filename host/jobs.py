@@ -10,7 +10,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from .manifest import input_record, sha256_file
+from .manifest import input_record, plugin_version, sha256_file
 from .registry import PluginHost
 
 
@@ -49,7 +49,8 @@ def _process(host: PluginHost, payload: dict[str, Any], root: Path, overwrite: b
     return {
         "status": "done",
         "inputs": [input_record(source)],
-        "chain": [{"plugin": s.ref, "params": {k: str(v) for k, v in s.params.items()}} for s in specs],
+        "chain": [{"plugin": s.ref, "version": plugin_version(host, s.ref),
+                   "params": {k: str(v) for k, v in s.params.items()}} for s in specs],
         "outputs": [{"path": _rel(output, root), "sha256": sha256_file(output), "seconds": round(result.seconds, 6),
                      "sample_rate": result.sample_rate, **result.loudness.to_dict()}],
         "analysis": result.analysis,

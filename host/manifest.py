@@ -27,6 +27,17 @@ def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
     return digest.hexdigest()
 
 
+def plugin_version(host: Any, plugin_id: str) -> str:
+    """The installed version of the package that provides ``plugin_id`` (pedalboard's for its built-ins)."""
+    record = host.records.get(plugin_id)
+    version = record.version if record else ""
+    if version == "pedalboard":
+        import pedalboard
+
+        version = f"pedalboard {pedalboard.__version__}"
+    return version
+
+
 def input_record(path: str | Path) -> dict[str, Any]:
     return {"path": str(path), "sha256": sha256_file(path)}
 

@@ -21,6 +21,7 @@ from .audio_io import probe, read_blocks, resampled
 from .automation import Curve
 from .chain import Chain, build_chain
 from .chain_spec import StepSpec
+from .manifest import plugin_version
 from .mixer import fader_gains, sum_into
 from .registry import PluginHost
 from .render import stream_chain
@@ -181,13 +182,8 @@ class SessionRenderer:
 
     def _note_plugin(self, plugin: Any, where: str) -> None:
         record = self.host.records.get(plugin.info.id)
-        version = record.version if record else ""
-        if version == "pedalboard":
-            import pedalboard
-
-            version = f"pedalboard {pedalboard.__version__}"
-        self.plugins.append({"where": where, "id": plugin.info.id, "version": version,
-                             "package": record.package if record else "", "params": _jsonable(plugin.params)})
+        self.plugins.append({"where": where, "id": plugin.info.id, "package": record.package if record else "",
+                             "version": plugin_version(self.host, plugin.info.id), "params": _jsonable(plugin.params)})
 
     def _fader(self, t: TrackSpec | BusSpec, name: str) -> Curve | None:
         found = [a.curve for a in t.automation if a.step is None and a.curve.param == name]

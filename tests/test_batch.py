@@ -66,6 +66,8 @@ def test_a_raising_plugin_fails_its_job_only(tmp_path):
             out = job["outputs"][0]
             assert sha256_file(tmp_path / "out" / out["path"]) == out["sha256"]
             assert out["lufs"] < -10 and out["sample_peak_dbfs"] < 0
+            assert [(c["plugin"], c["version"]) for c in job["chain"]][-1] == ("test-fault", "1.0")
+            assert job["chain"][0]["version"].startswith("pedalboard ")
     assert hidden(tmp_path / "out") == []
 
 

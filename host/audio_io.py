@@ -142,20 +142,25 @@ def read_blocks(info: InputInfo, block_size: int, sanitize: bool = False) -> Ite
 
 
 def resampled(blocks: Iterator[np.ndarray], source: int, target: int, channels: int) -> Iterator[np.ndarray]:
-    """Stream ``blocks`` through pedalboard's StreamResampler in constant memory."""
+    """Stream ``blocks`` through libsoxr (very high quality) in constant memory.
+
+    soxr's stream is aligned with its input and chunk-invariant (streamed output equals whole-buffer output),
+    and it runs about 20x faster than pedalboard's StreamResampler, which sessions with sources at other
+    rates would otherwise spend most of their time in.
+    """
     if source == target:
         yield from blocks
         return
-    from pedalboard.io import StreamResampler
+    import soxr
 
-    resampler = StreamResampler(float(source), float(target), channels)
+    resampler = soxr.ResampleStream(source, target, channels, dtype="float32", quality="VHQ")
     for block in blocks:
-        out = resampler.process(block)
-        if out.shape[-1]:
-            yield out
-    rest = resampler.process(None)
-    if rest.shape[-1]:
-        yield rest
+        out = resampler.resample_chunk(np.ascontiguousarray(block.T, dtype=np.float32))
+        if out.shape[0]:
+            yield np.ascontiguousarray(out.T)
+    rest = resampler.resample_chunk(np.zeros((0, channels), np.float32), last=True)
+    if rest.shape[0]:
+        yield np.ascontiguousarray(rest.T)
 
 
 def output_format(path: Path, fmt: str | None, subtype: str | None, source: InputInfo | None) -> tuple[str, str, str]:

@@ -32,6 +32,7 @@ class PluginInfo:
     block_size: int | None = None
     receptive_field: int = 1
     stateful: bool = False
+    batchable: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:

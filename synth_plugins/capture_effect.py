@@ -82,7 +82,7 @@ def _info(plugin_id: str, name: str, description: str, rate: int, tags: tuple[st
           extra: dict[str, Any]) -> PluginInfo:
     return PluginInfo(id=plugin_id, name=name, version="1.0.0", authors=("synth-host developers",),
                       description=description, tags=("capture", "neural", *tags), license="GPL-3.0-or-later",
-                      sample_rates=(rate,), stateful=True, extra=extra)
+                      sample_rates=(rate,), stateful=True, batchable=True, extra=extra)
 
 
 def load_capture_step(ref: str, params: dict[str, Any]) -> CaptureEffect:

@@ -157,6 +157,28 @@ class StreamsDifferently(SpreadSpectrumWatermark):
         return (super().embed(audio, message) * np.float32(1.01)).astype(np.float32)
 
 
+class MixesBatchRows(Effect):
+    """Declares batchable, but its one-pole state is shared by every row of a batch."""
+
+    info = PluginInfo(id="mixes-batch-rows", name="Row mixer", stateful=True, batchable=True, **INFO)
+    backend = "torch"
+
+    def reset(self):
+        self.state_ = None
+
+    def process(self, audio):
+        import torch
+
+        if getattr(self, "state_", None) is None:
+            self.state_ = torch.zeros(audio.shape[1], device=audio.device)
+        out = torch.empty_like(audio)
+        for i in range(0, audio.shape[-1], 64):
+            chunk = audio[..., i : i + 64]
+            out[..., i : i + 64] = 0.5 * chunk + 0.5 * self.state_[None, :, None]
+            self.state_ = chunk[..., -1].mean(dim=0)  # averaged over the batch: rows leak into each other
+        return out
+
+
 BROKEN = {
     StreamsDifferently: "embed-streaming",
     LiesAboutLatency: "latency",
@@ -167,6 +189,7 @@ BROKEN = {
     ClicksOnAutomation: "automation-clicks",
     ShortTail: "tail",
     SharesState: "concurrency",
+    MixesBatchRows: "batch-independence",
 }
 
 

@@ -217,3 +217,36 @@ def automation_clicks(ctx: Context) -> dict[str, Any]:
 
 def _max_step(y: np.ndarray) -> float:
     return float(np.max(np.abs(np.diff(y, axis=-1)))) if y.shape[-1] > 1 else 0.0
+
+
+@check("batch-independence", 3, EFFECT)
+def batch_independence(ctx: Context) -> dict[str, Any]:
+    """A ``batchable`` torch effect run on two streams stacked as one batch equals each run alone."""
+    s = ctx.subject
+    probe = s.make()
+    if not probe.info.batchable:
+        raise CheckSkipped("does not declare batchable")
+    if probe.backend != "torch":
+        raise CheckFailed("declares batchable, but only torch effects receive batches")
+    import torch
+
+    rate, ch = s.default_rate(), s.default_channels()
+    signals = [make_signal(kind, seconds=0.3, sample_rate=rate, channels=ch) for kind in ("noise", "sine")]
+    with torch.inference_mode():  # as the host runs torch segments
+        alone = []
+        for x in signals:
+            effect = s.make()
+            effect.prepare(rate, ch, 512, "cpu")
+            alone.append(np.concatenate([effect.process(torch.from_numpy(x[None, :, i : i + 512])).numpy()[0]
+                                         for i in range(0, x.shape[-1], 512)], axis=-1))
+        effect = s.make()
+        effect.prepare(rate, ch, 512, "cpu")
+        both = np.stack(signals)
+        together = np.concatenate([effect.process(torch.from_numpy(np.ascontiguousarray(both[..., i : i + 512])))
+                                   .numpy() for i in range(0, both.shape[-1], 512)], axis=-1)
+    worst = max(float(np.max(np.abs(together[k] - alone[k]))) for k in range(2))
+    if worst > 1e-4:
+        raise CheckFailed(f"batched rows differ from separate runs by up to {worst:.3g}: state leaks between rows",
+                          max_diff=worst)
+    return {"message": f"two streams in one batch equal separate runs (max difference {worst:.2g})",
+            "max_diff": worst}

@@ -27,6 +27,13 @@ class BatchOptions:
     ray_address: str | None = None
     device: str = "cpu"
     overwrite: bool = False
+    batch: int = 0  # files rendered together per worker; 0: 8 on a GPU, else 1
+
+    @property
+    def batch_size(self) -> int:
+        if self.batch:
+            return self.batch
+        return 8 if self.device.startswith("cuda") else 1
 
     @property
     def workers(self) -> int:
@@ -40,6 +47,7 @@ class Job:
     payload: dict[str, Any]
     outputs: list[Path]
     seconds: float = 0.0  # audio seconds, for progress before the job reports its own
+    lockstep: Any = None  # jobs with equal values here may render together (process: rate and channels)
 
 
 @dataclass
@@ -81,14 +89,15 @@ def run_batch(command: str, jobs: list[Job], manifest_path: Path, settings: dict
     show = sys.stderr.isatty() if show_progress is None else show_progress
     start = time.perf_counter()
     with BatchProgress(show, sum(j.seconds for j in todo), len(todo)) as progress:
-        def on_outcome(outcome: Outcome) -> bool:
+        def settle(outcome: Outcome) -> list[tuple[str, dict[str, Any]]]:
+            """Record one job's outcome; a retry comes back as the task to queue."""
             attempts[outcome.key] = attempts.get(outcome.key, 0) + 1
+            job = by_key[outcome.key]
             if outcome.error is not None and outcome.retryable and attempts[outcome.key] <= options.retries:
                 progress.note(f"{outcome.key}: {outcome.error}; retrying ({attempts[outcome.key]}/{options.retries})")
-                return True
-            job = by_key[outcome.key]
+                return [(job.key, job.payload)]
             if outcome.entry is not None:
-                entry = {k: v for k, v in outcome.entry.items()}
+                entry = dict(outcome.entry)
                 summary.done.append(job.key)
                 seconds = float(entry.get("audio_seconds", job.seconds))
                 summary.audio_seconds += seconds
@@ -99,14 +108,31 @@ def run_batch(command: str, jobs: list[Job], manifest_path: Path, settings: dict
                 summary.rows.append((job.key, "failed", 0.0, outcome.elapsed, outcome.error or ""))
                 manifest.record(job.key, {"status": "failed", "error": outcome.error, "attempts": attempts[job.key]})
                 progress.note(f"{job.key}: {outcome.error}", error=True)
-            progress.advance(job.seconds if outcome.entry is None else float(outcome.entry.get("audio_seconds", 0)),
-                             job.seconds)
-            return False
+            progress.advance(job.seconds, job.seconds)
+            return []
+
+        def on_outcome(outcome: Outcome) -> list[tuple[str, dict[str, Any]]]:
+            members = groups.get(outcome.key)
+            if members is None:
+                return settle(outcome)
+            if outcome.entry is None:  # the group's worker died or timed out: run its files one by one
+                progress.note(f"{len(members)} files rendered together failed ({outcome.error}); "
+                              "running them one at a time")
+                return [(m.key, m.payload) for m in members]
+            share = outcome.elapsed / len(members)
+            queued = []
+            for item in outcome.entry["items"]:
+                queued += settle(Outcome(item["key"], item.get("entry"), item.get("error"),
+                                         item.get("retryable", True), share))
+            return queued
 
         def on_killed(key: str) -> None:
-            remove_partials(by_key[key].outputs)
+            for job in groups.get(key, [by_key.get(key)]):
+                if job is not None:
+                    remove_partials(job.outputs)
 
-        tasks = [(j.key, j.payload) for j in todo]
+        tasks, groups = grouped_tasks(todo, options.batch_size)
+        overwrite |= {key for key, members in groups.items() if any(m.key in overwrite for m in members)}
         root = manifest_path.parent
         if options.backend == "ray":
             from .ray_pool import RayPool
@@ -115,20 +141,50 @@ def run_batch(command: str, jobs: list[Job], manifest_path: Path, settings: dict
             RayPool(options.ray_address, options.workers, options.threads, options.timeout, gpus).run(
                 tasks, root, overwrite, on_outcome, on_killed)
         elif len(tasks) == 1 and options.timeout is None:  # one job: no worker process to start
-            key, payload = tasks[0]
-            while True:
+            while tasks:
+                key, payload = tasks.pop()
                 t0 = time.perf_counter()
                 status, value, retryable = execute(payload, str(root), key in overwrite, _inline_host())
                 outcome = (Outcome(key, value, elapsed=time.perf_counter() - t0) if status == "ok"
                            else Outcome(key, None, value, retryable, time.perf_counter() - t0))
-                if not on_outcome(outcome):
-                    break
+                tasks += on_outcome(outcome)
         elif tasks:
             LocalPool(options.workers, options.threads, options.timeout).run(tasks, root, overwrite, on_outcome,
                                                                             on_killed)
     summary.wall = time.perf_counter() - start
     manifest.save()
     return summary
+
+
+def grouped_tasks(jobs: list[Job], size: int) -> tuple[list[tuple[str, dict[str, Any]]], dict[str, list[Job]]]:
+    """Pool tasks: single jobs, or runs of up to ``size`` process jobs with the same format rendered together."""
+    from .jobs import group_payload
+
+    if size <= 1:
+        return [(j.key, j.payload) for j in jobs], {}
+    tasks: list[tuple[str, dict[str, Any]]] = []
+    groups: dict[str, list[Job]] = {}
+    run: list[Job] = []
+
+    def close() -> None:
+        if len(run) == 1:
+            tasks.append((run[0].key, run[0].payload))
+        elif run:
+            key = f"{run[0].key} (+{len(run) - 1} together)"
+            groups[key] = list(run)
+            tasks.append((key, group_payload([j.payload for j in run], [j.key for j in run])))
+        run.clear()
+
+    for job in jobs:
+        if job.payload["kind"] != "process" or job.lockstep is None:
+            close()
+            tasks.append((job.key, job.payload))
+            continue
+        if run and (run[0].lockstep != job.lockstep or len(run) == size):
+            close()
+        run.append(job)
+    close()
+    return tasks, groups
 
 
 def _inline_host() -> Any:

@@ -204,7 +204,8 @@ def _collect_inputs(paths: tuple[str, ...]) -> list[tuple[Path, Path | None]]:
 def process_cmd(inputs: tuple[str, ...], output: str, chain_text: str, device: str, tail: float | None,
                 block_size: int, fmt: str | None, subtype: str | None, sample_rate: int | None,
                 overwrite: bool, sanitize: bool, report_path: str | None, jobs: int, threads: int,
-                timeout: float | None, retries: int, resume: bool, backend: str, ray_address: str | None) -> None:
+                timeout: float | None, retries: int, resume: bool, batch: int, backend: str,
+                ray_address: str | None) -> None:
     """Render INPUT files or folders through a chain; many inputs run as a batch with a manifest."""
     from .chain import instantiate
     from .chain_spec import parse_chain
@@ -213,7 +214,7 @@ def process_cmd(inputs: tuple[str, ...], output: str, chain_text: str, device: s
 
     if tail is not None and tail < 0:
         raise SynthHostError(f"--tail {tail}: must be zero or more seconds")
-    batch_settings = make_batch_options(jobs, threads, timeout, retries, resume, backend, ray_address, device,
+    batch_settings = make_batch_options(jobs, threads, timeout, retries, resume, batch, backend, ray_address, device,
                                         overwrite)
     host = get_host()
     specs = parse_chain(chain_text)
@@ -237,7 +238,7 @@ def process_cmd(inputs: tuple[str, ...], output: str, chain_text: str, device: s
     from .batch import Job, print_summary, run_batch
     from .jobs import process_payload
 
-    batch, bad = [], 0
+    queued, bad = [], 0
     chain_arg = str(Path(chain_text).resolve()) if chain_text.strip().lower().endswith(".toml") else chain_text
     for source, root in sources:
         target = output_path_for(source, root, out, fmt)
@@ -249,10 +250,11 @@ def process_cmd(inputs: tuple[str, ...], output: str, chain_text: str, device: s
             bad += 1
             continue
         payload = process_payload(source, target, chain_arg, options)
-        batch.append(Job(str(source), payload, [target], info.frames / info.sample_rate))
+        queued.append(Job(str(source), payload, [target], info.frames / info.sample_rate,
+                         lockstep=(info.sample_rate, info.channels)))
     manifest_path = out / "manifest.json"
     settings = {"chain": chain_text, "options": {k: v for k, v in vars(options).items() if k != "overwrite"}}
-    summary = run_batch("process", batch, manifest_path, settings, batch_settings)
+    summary = run_batch("process", queued, manifest_path, settings, batch_settings)
     for key in summary.done:
         entry_analysis = _manifest_entry(manifest_path, key).get("analysis", {})
         for plugin_id, found in entry_analysis.items():
@@ -260,7 +262,7 @@ def process_cmd(inputs: tuple[str, ...], output: str, chain_text: str, device: s
     if report_path:
         reports = [_report_row(_manifest_entry(manifest_path, k), out) for k in summary.done]
         _write_report(Path(report_path), reports)
-    if len(batch) > 1 or summary.failed:
+    if len(queued) > 1 or summary.failed:
         print_summary(summary, manifest_path)
     if summary.failed or bad:
         raise click.exceptions.Exit(1)

@@ -22,6 +22,9 @@ def batch_options(fn: Callable[..., Any]) -> Callable[..., Any]:
                      help="Run a job that crashed, timed out or raised again, up to N more times."),
         click.option("--resume", is_flag=True,
                      help="Skip jobs whose outputs the manifest verifies by hash; redo the rest."),
+        click.option("--batch", type=click.IntRange(0), default=0, show_default=True,
+                     help="Files a worker renders together, so batchable neural steps run them as one batch; "
+                          "0 is 8 on a GPU and 1 otherwise."),
         click.option("--backend", type=click.Choice(["local", "ray"]), default="local", show_default=True),
         click.option("--ray-address", default=None, help="Ray cluster address [default: start a local Ray]."),
     ]
@@ -30,10 +33,10 @@ def batch_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     return fn
 
 
-def make_batch_options(jobs: int, threads: int, timeout: float | None, retries: int, resume: bool, backend: str,
-                       ray_address: str | None, device: str, overwrite: bool) -> Any:
+def make_batch_options(jobs: int, threads: int, timeout: float | None, retries: int, resume: bool, batch: int,
+                       backend: str, ray_address: str | None, device: str, overwrite: bool) -> Any:
     from .batch import BatchOptions
 
     if ray_address and backend != "ray":
         raise SynthHostError("--ray-address: needs --backend ray")
-    return BatchOptions(jobs, threads, timeout, retries, resume, backend, ray_address, device, overwrite)
+    return BatchOptions(jobs, threads, timeout, retries, resume, backend, ray_address, device, overwrite, batch)

@@ -21,7 +21,8 @@ from .cli_batch import batch_options, make_batch_options
 @click.option("--overwrite", is_flag=True, help="Replace existing outputs.")
 @batch_options
 def render_cmd(sessions: tuple[str, ...], output_dir: str, device: str, overwrite: bool, jobs: int, threads: int,
-               timeout: float | None, retries: int, resume: bool, backend: str, ray_address: str | None) -> None:
+               timeout: float | None, retries: int, resume: bool, batch: int, backend: str,
+               ray_address: str | None) -> None:
     """Render SESSION.toml files: mix, stems, analysis and manifest.json."""
     from .batch import Job, print_summary, run_batch
     from .devices import resolve_device
@@ -29,7 +30,8 @@ def render_cmd(sessions: tuple[str, ...], output_dir: str, device: str, overwrit
     from .session_graph import check_session
     from .session_spec import load_session
 
-    options = make_batch_options(jobs, threads, timeout, retries, resume, backend, ray_address, device, overwrite)
+    options = make_batch_options(jobs, threads, timeout, retries, resume, batch, backend, ray_address, device,
+                                 overwrite)
     host = get_host()
     specs = [load_session(s) for s in sessions]  # every session is checked before any renders
     for spec in specs:
@@ -43,17 +45,17 @@ def render_cmd(sessions: tuple[str, ...], output_dir: str, device: str, overwrit
     clash = {s for s in stems if stems.count(s) > 1}
     if clash and len(sessions) > 1:
         raise SynthHostError(f"two sessions are named {sorted(clash)[0]!r}; their outputs would collide")
-    batch = []
+    queued = []
     for raw, spec in zip(sessions, specs):
         folder = out if len(sessions) == 1 else out / Path(raw).stem
         folder.mkdir(parents=True, exist_ok=True)
         payload = session_payload(Path(raw), folder, device, overwrite)
         seconds = estimate_seconds(spec)
-        batch.append(Job(raw, payload, expected_outputs(payload), seconds))
+        queued.append(Job(raw, payload, expected_outputs(payload), seconds))
     manifest_path = out / "manifest.json"
-    summary = run_batch("render", batch, manifest_path, {"device": device, "backend": backend}, options)
+    summary = run_batch("render", queued, manifest_path, {"device": device, "backend": backend}, options)
     for key, error in summary.failed.items():
-        if len(batch) == 1:
+        if len(queued) == 1:
             raise SynthHostError(error)
     print_summary(summary, manifest_path)
     if summary.failed:

@@ -24,10 +24,17 @@ def session_payload(session: Path, out_dir: Path, device: str, overwrite: bool) 
             "overwrite": overwrite}
 
 
+def group_payload(items: list[dict[str, Any]], keys: list[str]) -> dict[str, Any]:
+    """Several process jobs rendered in lockstep (``--batch``): one worker, batchable steps batched."""
+    return {"kind": "group", "items": [{**item, "key": key} for item, key in zip(items, keys)]}
+
+
 def run_job(host: PluginHost, payload: dict[str, Any], root: Path, overwrite: bool = False) -> dict[str, Any]:
     """Run ``payload``; outputs are listed relative to ``root`` (the manifest's folder)."""
     if payload["kind"] == "process":
         return _process(host, payload, root, overwrite)
+    if payload["kind"] == "group":
+        return _group(host, payload, root, overwrite)
     return _session(host, payload, root, overwrite)
 
 
@@ -46,6 +53,11 @@ def _process(host: PluginHost, payload: dict[str, Any], root: Path, overwrite: b
     specs = parse_chain(payload["chain"])
     source, output = Path(payload["input"]), Path(payload["output"])
     result = render_file(host, specs, source, output, options, measure=True)
+    return _process_entry(host, specs, source, output, result, root)
+
+
+def _process_entry(host: PluginHost, specs: Any, source: Path, output: Path, result: Any,
+                   root: Path) -> dict[str, Any]:
     return {
         "status": "done",
         "inputs": [input_record(source)],
@@ -56,6 +68,37 @@ def _process(host: PluginHost, payload: dict[str, Any], root: Path, overwrite: b
         "analysis": result.analysis,
         "audio_seconds": result.seconds,
     }
+
+
+def _group(host: PluginHost, payload: dict[str, Any], root: Path, overwrite: bool) -> dict[str, Any]:
+    """Each item's entry or error. If the lockstep render fails, every item runs alone, so one bad file
+    costs only itself."""
+    from plugin_specs import SynthHostError
+
+    from .chain_spec import parse_chain
+    from .lockstep import render_group
+    from .render import RenderOptions
+
+    items = payload["items"]
+    first = items[0]
+    options = RenderOptions(**{**first["options"], "overwrite": first["options"]["overwrite"] or overwrite})
+    specs = parse_chain(first["chain"])
+    pairs = [(Path(i["input"]), Path(i["output"])) for i in items]
+    try:
+        results = render_group(host, specs, pairs, options)
+        return {"status": "group", "items": [{"key": i["key"], "entry": _process_entry(host, specs, src, out, r, root)}
+                                             for i, (src, out), r in zip(items, pairs, results)]}
+    except Exception:
+        pass
+    out = []
+    for item in items:
+        try:
+            out.append({"key": item["key"], "entry": _process(host, item, root, overwrite)})
+        except SynthHostError as exc:
+            out.append({"key": item["key"], "error": str(exc), "retryable": False})
+        except Exception as exc:
+            out.append({"key": item["key"], "error": f"{type(exc).__name__}: {exc}", "retryable": True})
+    return {"status": "group", "items": out}
 
 
 def _session(host: PluginHost, payload: dict[str, Any], root: Path, overwrite: bool) -> dict[str, Any]:
@@ -83,6 +126,8 @@ def expected_outputs(payload: dict[str, Any]) -> list[Path]:
     """The files a job will write, known before it runs: for cleaning up after a killed worker."""
     if payload["kind"] == "process":
         return [Path(payload["output"])]
+    if payload["kind"] == "group":
+        return [Path(i["output"]) for i in payload["items"]]
     from .session_spec import load_session
 
     spec = load_session(payload["session"])

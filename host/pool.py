@@ -116,8 +116,9 @@ class LocalPool:
         self.ctx = mp.get_context("spawn")  # torch and fork do not mix
 
     def run(self, tasks: list[tuple[str, dict[str, Any]]], root: Path, overwrite: set[str],
-            on_outcome: Callable[[Outcome], bool], on_killed: Callable[[str], None] = lambda key: None) -> None:
-        """Run every task; ``on_outcome`` returns True to queue a failed job again (a retry).
+            on_outcome: Callable[[Outcome], list[tuple[str, dict[str, Any]]]],
+            on_killed: Callable[[str], None] = lambda key: None) -> None:
+        """Run every task; ``on_outcome`` returns tasks to queue next (a retry, or a failed group's files).
 
         Each worker holds up to ``PREFETCH`` jobs, so it starts the next one while the supervisor is still
         recording the last; the first job a worker holds is the one it is running.
@@ -171,8 +172,7 @@ class LocalPool:
                         s.jobs = []
                         s.stop(kill=True)
                         slots[i] = _Slot(self.ctx, self.threads)
-                    if on_outcome(outcome):
-                        queue.insert(0, (key, payload))
+                    queue[:0] = reversed(on_outcome(outcome))
         finally:
             for s in slots:
                 s.stop(kill=bool(s.jobs))

@@ -64,7 +64,8 @@ class RayPool:
         return ray
 
     def run(self, tasks: list[tuple[str, dict[str, Any]]], root: Path, overwrite: set[str],
-            on_outcome: Callable[[Outcome], bool], on_killed: Callable[[str], None] = lambda key: None) -> None:
+            on_outcome: Callable[[Outcome], list[tuple[str, dict[str, Any]]]],
+            on_killed: Callable[[str], None] = lambda key: None) -> None:
         ray = self._init()
         remote = ray.remote(num_cpus=1, num_gpus=self.gpus, max_retries=0)(_ray_job)
         queue = list(reversed(tasks))
@@ -96,8 +97,7 @@ class RayPool:
                     else:
                         continue
                     del flying[ref]
-                    if on_outcome(outcome):
-                        queue.insert(0, (key, payload))
+                    queue[:0] = reversed(on_outcome(outcome))
         finally:
             for ref in flying:
                 ray.cancel(ref, force=True)

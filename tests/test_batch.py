@@ -192,3 +192,27 @@ def test_render_runs_sessions_as_isolated_jobs(tmp_path):
     assert (tmp_path / "out" / "calm" / "mix.wav").exists()
     assert not (tmp_path / "out" / "loud" / "mix.wav").exists() and hidden(tmp_path / "out") == []
     assert abs(jobs[0]["outputs"][0]["lufs"] + 20) < 0.5
+
+
+def test_files_rendered_together_equal_files_rendered_alone(tmp_path):
+    """--batch 3: the capture (batchable) runs the files as one batch; outputs match one-at-a-time renders."""
+    make_inputs(tmp_path / "in", 4, seconds=0.8)
+    x = np.random.default_rng(9).standard_normal((2, 30000)).astype(np.float32) * 0.1
+    sf.write(tmp_path / "in" / "take4.wav", x.T, 48000, subtype="FLOAT")  # a shorter file in the group
+    chain = "HighpassFilter cutoff_frequency_hz=80 | capture-bus-glue | Reverb room_size=0.2"
+    cli("process", tmp_path / "in", "-o", tmp_path / "together", "-c", chain, "--batch", "3", "--jobs", "1",
+        check=0)
+    cli("process", tmp_path / "in", "-o", tmp_path / "alone", "-c", chain, "--jobs", "1", check=0)
+    for name in [f"take{i}.wav" for i in range(5)]:
+        a, b = sf.read(tmp_path / "together" / name)[0], sf.read(tmp_path / "alone" / name)[0]
+        assert a.shape == b.shape and np.max(np.abs(a - b)) < 1e-5, name
+    assert [j["status"] for j in manifest(tmp_path / "together")["jobs"]] == ["done"] * 5
+
+
+def test_a_bad_file_in_a_group_costs_only_itself(tmp_path):
+    make_inputs(tmp_path / "in", 4, loud=(1,))
+    proc = cli("process", tmp_path / "in", "-o", tmp_path / "out", "-c", "test-fault mode=raise | capture-lofi",
+               "--batch", "4", "--jobs", "1", check=1)
+    assert "take1.wav: RuntimeError: test-fault: loud block" in proc.stderr
+    assert [j["status"] for j in manifest(tmp_path / "out")["jobs"]] == ["done", "failed", "done", "done"]
+    assert hidden(tmp_path / "out") == []

@@ -56,8 +56,11 @@ def _model_entry(name: str) -> Any:
 @click.option("--steps", type=click.IntRange(1), default=None)
 @click.option("--seed", type=int, default=None)
 @click.option("--no-export", is_flag=True, help="Keep the best weights in the run folder only.")
+@click.option("--ship", type=click.Choice(["best", "last"]), default="best", show_default=True,
+              help="Install the best-validated weights, or the last checkpoint's (when validation cannot see the "
+                   "goal, e.g. it holds only programs the model never trained on).")
 def train_cmd(model: str, corpus: str, config_file: str | None, device: str, resume: bool, run_dir: str | None,
-              steps: int | None, seed: int | None, no_export: bool) -> None:
+              steps: int | None, seed: int | None, no_export: bool, ship: str) -> None:
     """Train MODEL on the corpus and install its best weights and model card into synth_plugins."""
     import dataclasses
 
@@ -89,7 +92,7 @@ def train_cmd(model: str, corpus: str, config_file: str | None, device: str, res
     summary = trainer.run()
     click.echo(json.dumps(summary, indent=2))
     if not no_export:
-        card = export(trainer, weights_path(model), summary, " ".join(["synth-host", *sys.argv[1:]]))
+        card = export(trainer, weights_path(model), summary, " ".join(["synth-host", *sys.argv[1:]]), ship)
         click.echo(f"installed {weights_path(model)} ({card['weights_bytes']} bytes, {card['parameters']} parameters)")
 
 

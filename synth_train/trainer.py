@@ -199,17 +199,24 @@ class Trainer:
         return {"steps": self.step, "wall_seconds": round(self.elapsed, 1), "best": self.best}
 
 
-def export(trainer: Trainer, target: Path, summary: dict[str, Any], command: str) -> dict[str, Any]:
-    """Copy the best weights into the package with a model card."""
+def export(trainer: Trainer, target: Path, summary: dict[str, Any], command: str,
+           which: str = "best") -> dict[str, Any]:
+    """Copy the best (or the last) weights into the package with a model card."""
+    from safetensors.torch import load_file
+
     from synth_plugins.weights import load_state, save_model
 
     model = trainer.task.build_model()
-    model.load_state_dict(load_state(trainer.task.name, trainer.run_dir / "best.safetensors"))
+    if which == "last":
+        tensors = load_file(str(trainer.checkpoint))
+        model.load_state_dict({k[6:]: v for k, v in tensors.items() if k.startswith("model.")})
+    else:
+        model.load_state_dict(load_state(trainer.task.name, trainer.run_dir / "best.safetensors"))
     model = getattr(trainer.task, "exported", lambda m: m)(model)  # e.g. a GAN ships its generator only
     card = {
         "model": trainer.task.name,
         **trainer.task.card(),
-        "training": {"steps": summary["steps"], "best_step": summary["best"]["step"],
+        "training": {"steps": summary["steps"], "best_step": summary["best"]["step"], "shipped": which,
                      "wall_seconds": summary["wall_seconds"], "device": trainer.device,
                      "threads": trainer.config.threads, "machine": f"{platform.machine()}, {platform.node()}",
                      "config": asdict(trainer.config), "command": command},

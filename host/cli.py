@@ -220,7 +220,7 @@ def process_cmd(inputs: tuple[str, ...], output: str, chain_text: str, device: s
     specs = parse_chain(chain_text)
     effects = instantiate(host, specs)  # every parameter is checked before any audio is read
     if any(getattr(e, "backend", "torch") == "torch" for e in effects):
-        resolve_device(device)
+        batch_settings.device = resolve_device(device)  # "auto" on a GPU machine batches like "cuda"
     options = RenderOptions(block_size, device, tail, sample_rate, fmt, subtype, overwrite, sanitize)
     sources = _collect_inputs(inputs)
     out = Path(output)

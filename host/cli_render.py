@@ -36,7 +36,7 @@ def render_cmd(sessions: tuple[str, ...], output_dir: str, device: str, overwrit
     specs = [load_session(s) for s in sessions]  # every session is checked before any renders
     for spec in specs:
         check_session(host, spec)
-    resolve_device(device)
+    options.device = resolve_device(device)
     out = Path(output_dir)
     if out.exists() and not out.is_dir():
         raise OutputError(f"{out}: is a file; -o names a folder")

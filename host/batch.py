@@ -108,7 +108,7 @@ def run_batch(command: str, jobs: list[Job], manifest_path: Path, settings: dict
                 summary.rows.append((job.key, "failed", 0.0, outcome.elapsed, outcome.error or ""))
                 manifest.record(job.key, {"status": "failed", "error": outcome.error, "attempts": attempts[job.key]})
                 progress.note(f"{job.key}: {outcome.error}", error=True)
-            progress.advance(job.seconds, job.seconds)
+            progress.advance(job.seconds)
             return []
 
         def on_outcome(outcome: Outcome) -> list[tuple[str, dict[str, Any]]]:
@@ -144,7 +144,8 @@ def run_batch(command: str, jobs: list[Job], manifest_path: Path, settings: dict
             while tasks:
                 key, payload = tasks.pop()
                 t0 = time.perf_counter()
-                status, value, retryable = execute(payload, str(root), key in overwrite, _inline_host())
+                status, value, retryable = execute(payload, str(root), key in overwrite, _inline_host(),
+                                                   progress.partial)
                 outcome = (Outcome(key, value, elapsed=time.perf_counter() - t0) if status == "ok"
                            else Outcome(key, None, value, retryable, time.perf_counter() - t0))
                 tasks += on_outcome(outcome)
@@ -201,6 +202,7 @@ class BatchProgress:
         self.bar: Any = None
         self.started = time.perf_counter()
         self.finished_jobs = 0
+        self.done = 0.0
 
     def __enter__(self) -> "BatchProgress":
         if self.enabled and self.jobs:
@@ -217,12 +219,20 @@ class BatchProgress:
         if self.bar is not None:
             self.bar.stop()
 
-    def advance(self, audio_seconds: float, planned_seconds: float) -> None:
+    def partial(self, done: float, total: float) -> None:
+        """Progress inside the one job of a batch, run in this process: it knows its own length best."""
+        if self.bar is not None:
+            self.bar.update(self.task, total=total)
+            self._show(done)
+
+    def advance(self, planned_seconds: float) -> None:
         self.finished_jobs += 1
-        if self.bar is None:
-            return
+        self.done += planned_seconds
+        if self.bar is not None:
+            self._show(max(self.done, self.bar.tasks[0].completed))
+
+    def _show(self, done: float) -> None:
         elapsed = time.perf_counter() - self.started
-        done = self.bar.tasks[0].completed + planned_seconds
         self.bar.update(self.task, completed=done, jobs=f"{self.finished_jobs}/{self.jobs} jobs",
                         speed=f"{done / elapsed:.0f}x real time" if elapsed > 0 else "")
 

@@ -29,13 +29,15 @@ def group_payload(items: list[dict[str, Any]], keys: list[str]) -> dict[str, Any
     return {"kind": "group", "items": [{**item, "key": key} for item, key in zip(items, keys)]}
 
 
-def run_job(host: PluginHost, payload: dict[str, Any], root: Path, overwrite: bool = False) -> dict[str, Any]:
-    """Run ``payload``; outputs are listed relative to ``root`` (the manifest's folder)."""
+def run_job(host: PluginHost, payload: dict[str, Any], root: Path, overwrite: bool = False,
+            progress: Any = None) -> dict[str, Any]:
+    """Run ``payload``; outputs are listed relative to ``root`` (the manifest's folder). ``progress`` (seconds
+    rendered) is reported by sessions, when the job runs in the calling process."""
     if payload["kind"] == "process":
         return _process(host, payload, root, overwrite)
     if payload["kind"] == "group":
         return _group(host, payload, root, overwrite)
-    return _session(host, payload, root, overwrite)
+    return _session(host, payload, root, overwrite, progress)
 
 
 def _rel(path: Path, root: Path) -> str:
@@ -101,13 +103,14 @@ def _group(host: PluginHost, payload: dict[str, Any], root: Path, overwrite: boo
     return {"status": "group", "items": out}
 
 
-def _session(host: PluginHost, payload: dict[str, Any], root: Path, overwrite: bool) -> dict[str, Any]:
+def _session(host: PluginHost, payload: dict[str, Any], root: Path, overwrite: bool,
+             progress: Any = None) -> dict[str, Any]:
     from .session_render import render_session
     from .session_spec import load_session
 
     spec = load_session(payload["session"])
     result = render_session(host, spec, Path(payload["out_dir"]), payload["device"],
-                            payload["overwrite"] or overwrite)
+                            payload["overwrite"] or overwrite, progress=progress)
     return {
         "status": "done",
         "inputs": [input_record(p) for p in dict.fromkeys(result.inputs)],

@@ -40,7 +40,8 @@ def describe_exit(code: int | None) -> str:
     return f"exited with status {code}"
 
 
-def execute(payload: dict[str, Any], root: str, overwrite: bool, host: Any = None) -> tuple[str, Any, bool]:
+def execute(payload: dict[str, Any], root: str, overwrite: bool, host: Any = None,
+            progress: Any = None) -> tuple[str, Any, bool]:
     """Run one job: ("ok", entry, _) or ("error", message, retryable). Shared by local and Ray workers."""
     from .jobs import run_job
 
@@ -49,7 +50,7 @@ def execute(payload: dict[str, Any], root: str, overwrite: bool, host: Any = Non
             from .registry import PluginHost
 
             host = PluginHost()
-        return "ok", run_job(host, payload, Path(root), overwrite), False
+        return "ok", run_job(host, payload, Path(root), overwrite, progress), False
     except SynthHostError as exc:
         return "error", str(exc), False
     except Exception as exc:  # a plugin's own failure: report it, keep the worker

@@ -54,8 +54,10 @@ class SessionResult:
 
 
 def render_session(host: PluginHost, spec: SessionSpec, out_dir: Path, device: str = "cpu", overwrite: bool = False,
-                   block_size: int = 8192, progress: Callable[[int], None] | None = None) -> SessionResult:
-    """Render ``spec`` into ``out_dir``: the mix, optional stems, and what the analysis steps found."""
+                   block_size: int = 8192, progress: Callable[[float, float], None] | None = None) -> SessionResult:
+    """Render ``spec`` into ``out_dir``: the mix, optional stems, and what the analysis steps found.
+
+    ``progress(done, total)`` is called with the seconds of mix rendered so far and the session's length."""
     start_time = time.perf_counter()
     renderer = SessionRenderer(host, spec, out_dir, device, overwrite, block_size)
     o = spec.output
@@ -89,6 +91,7 @@ def render_session(host: PluginHost, spec: SessionSpec, out_dir: Path, device: s
                                          format="WAV", subtype="FLOAT")
         meter = LoudnessMeter(out_rate, spec.channels)
 
+        total, done = renderer.frames / spec.sample_rate, 0.0
         with sf.SoundFile(pass1, "w", samplerate=out_rate, channels=spec.channels, format="WAV",
                           subtype="FLOAT") as first:
             blocks = renderer.mix_blocks()
@@ -97,8 +100,9 @@ def render_session(host: PluginHost, spec: SessionSpec, out_dir: Path, device: s
             for block in blocks:
                 meter.add(block)
                 first.write(block.T)
+                done += block.shape[-1] / out_rate
                 if progress:
-                    progress(block.shape[-1])
+                    progress(done, total)
         for node in renderer.tracks:
             if node.stem is not None:
                 node.stem.close()

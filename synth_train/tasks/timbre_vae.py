@@ -50,6 +50,14 @@ class TimbreVAETask:
         train = self.data.sets["train"]
         self.programs = sorted({int(p) - 1 for p in train.program})
         self.anchor_names = list(FAMILIES) + [slug(GM_PROGRAMS[p]) for p in self.programs]
+        self.kl_weight = KL_WEIGHT
+
+    def configure(self, extra: dict[str, Any]) -> None:
+        """``{"kl_weight": w}``: how much the latent is pushed toward the prior (less: more timbre in z)."""
+        unknown = set(extra) - {"kl_weight"}
+        if unknown:
+            raise ValueError(f"timbre-vae: unknown extra settings {sorted(unknown)} (known: kl_weight)")
+        self.kl_weight = float(extra.get("kl_weight", KL_WEIGHT))
 
     def build_model(self) -> Any:
         from synth_plugins.models.ddsp_nets import TimbreVAE
@@ -80,7 +88,7 @@ class TimbreVAETask:
 
     def loss(self, model: Any, batch: Any, device: str) -> Any:
         spectral, kl, envelope = self.losses(model, to_torch(batch, device))
-        return spectral + KL_WEIGHT * kl + ENVELOPE_WEIGHT * envelope
+        return spectral + self.kl_weight * kl + ENVELOPE_WEIGHT * envelope
 
     def validate(self, model: Any, device: str) -> dict[str, Any]:
         import torch
@@ -115,7 +123,7 @@ class TimbreVAETask:
             "config": CONFIG,
             "anchors": self.anchor_names,
             "data": self.data.data_card(),
-            "loss": f"multi-resolution STFT with teacher-forced loudness + {KL_WEIGHT} x KL(q(z|x) || N(0, I)) + "
+            "loss": f"multi-resolution STFT with teacher-forced loudness + {self.kl_weight} x KL(q(z|x) || N(0, I)) + "
                     f"{ENVELOPE_WEIGHT} x envelope L1 in dB; encoder input roughened (tilt, 25-60 dB SNR noise, "
                     "25% reverb)",
             "validation": "80 val-split notes (8 per family) encoded and decoded from the posterior mean; "

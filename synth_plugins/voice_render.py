@@ -20,6 +20,7 @@ SILENT_DB = -70.0
 RELATIVE_DB = 50.0
 BATCH = 32
 FADE = 64  # samples of fade at a voice's cut, so a trimmed tail never clicks
+KNEE_DB = 10.0  # a release fades to nothing over its last 10 dB before the cut
 
 
 def as_notes(notes: Sequence[Any], owner: str) -> list[Note]:
@@ -72,7 +73,8 @@ def render_notes(model: Any, timbre: Any, notes: Sequence[Note], samples: int, s
             hz = midi_to_hz(pitch)
             harmonics, noise, _ = model.decoder.controls(hz[:, None].expand(-1, t), loud[:, :t], voice_timbre)
             audio = steady_harmonic_bank(hz, harmonics[..., : _harmonics_below_nyquist(hz, harmonics.shape[-1])])
-            audio = (audio + filtered_noise(noise, generator)).cpu().numpy()
+            audio = (audio + filtered_noise(noise, generator)) * _tail_gain(loud[:, :t], hold)
+            audio = audio.cpu().numpy()
             for row, (s, f) in enumerate(zip(start, frames.tolist())):
                 n = min(f * HOP, samples - s)
                 voice = audio[row, :n].copy()
@@ -87,6 +89,26 @@ def _harmonics_below_nyquist(hz: Any, k: int) -> int:
     return max(1, min(k, int(RATE / 2 / float(hz.min()))))
 
 
+def _floor(loud: Any) -> Any:
+    return (loud.max(dim=1, keepdim=True).values - RELATIVE_DB).clamp_min(SILENT_DB)
+
+
+def _tail_gain(loud: Any, hold: Any) -> Any:
+    """Per-sample gain that fades a release over its last ``KNEE_DB`` above the floor where it is cut.
+
+    The cut itself falls on a frame, so without this a tiny change of timbre or velocity could move it by a
+    frame and add or drop a whole frame of tail; with it, what is cut was already faded to nothing.
+    """
+    import torch
+
+    index = torch.arange(loud.shape[1], device=loud.device)[None, :]
+    gain = ((loud - _floor(loud)) / KNEE_DB).clamp(0.0, 1.0)
+    gain = torch.where(index < hold[:, None], torch.ones_like(gain), gain)
+    after = torch.cat([gain[:, 1:], torch.zeros_like(gain[:, :1])], dim=1)  # each frame ramps to the next one's
+    ramp = torch.arange(HOP, device=loud.device, dtype=gain.dtype) / HOP
+    return (gain[..., None] + (after - gain)[..., None] * ramp).reshape(gain.shape[0], -1)
+
+
 def _audible_frames(loud: Any, hold: Any) -> Any:
     """Frames each voice needs: through its hold, then until the envelope is 50 dB under its peak or below
     SILENT_DB, whichever comes first."""
@@ -94,7 +116,7 @@ def _audible_frames(loud: Any, hold: Any) -> Any:
 
     t = loud.shape[1]
     index = torch.arange(t, device=loud.device)[None, :]
-    floor = (loud.max(dim=1, keepdim=True).values - RELATIVE_DB).clamp_min(SILENT_DB)
+    floor = _floor(loud)
     loud_after = (loud > floor) & (index >= hold[:, None])
     last = torch.where(loud_after, index, torch.zeros_like(index)).max(dim=1).values
     return torch.maximum(hold, last + 1).clamp(max=t)

@@ -92,7 +92,8 @@ def filtered_noise(magnitudes: torch.Tensor, generator: torch.Generator | None =
     bins = n_fft // 2 + 1
     gains = F.interpolate(magnitudes.reshape(b * t, 1, m), size=bins, mode="linear", align_corners=True)
     gains = gains.reshape(b, t, bins).transpose(1, 2)
-    noise = torch.rand(b, bins, t, 2, generator=generator, device=magnitudes.device) * 2 - 1
+    # time-major draws: a frame's noise does not depend on how many frames follow it
+    noise = (torch.rand(b, t, bins, 2, generator=generator, device=magnitudes.device) * 2 - 1).transpose(1, 2)
     spectrum = torch.complex(noise[..., 0], noise[..., 1]) * gains
     window = torch.hann_window(n_fft, device=magnitudes.device)
     return torch.istft(spectrum, n_fft, HOP, window=window, center=True, length=t * HOP)

@@ -9,6 +9,10 @@
 3. Ray: the scaling batch with `--backend ray --jobs 2` (a local Ray instance, started by the run) against
    the local pool.
 4. Memory: peak RSS of `synth-host render` on a 10-track session of 1 and of 10 minutes.
+5. Overhead: where one worker's time goes on the pedalboard-only chain, in this process: the bare
+   pedalboard board, the loudness measurement the manifest needs, and the whole job as a worker runs it.
+6. Lockstep: 3 files through the pedalboard + neural chain rendered together (`--batch 3`) and one at a time.
+7. Resample: the host's input resampler (libsoxr) against pedalboard's StreamResampler, 60 s stereo 44.1 -> 48 kHz.
 """
 
 from __future__ import annotations
@@ -17,7 +21,6 @@ import argparse
 import json
 import os
 import platform
-import resource
 import shutil
 import subprocess
 import sys
@@ -101,8 +104,9 @@ def main() -> None:
     parser.add_argument("--files", type=int, default=200)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--session-minutes", type=float, nargs=2, default=(1.0, 10.0))
-    parser.add_argument("--parts", nargs="+", default=["scaling", "sox", "ray", "memory"],
-                        choices=["scaling", "sox", "ray", "memory"], help="which measurements to run")
+    parser.add_argument("--parts", nargs="+", default=["scaling", "sox", "ray", "memory", "overhead", "lockstep", "resample"],
+                        choices=["scaling", "sox", "ray", "memory", "overhead", "lockstep", "resample"],
+                        help="which measurements to run")
     parser.add_argument("--out", default="bench/results/batch.json")
     args = parser.parse_args()
     audio = args.files * args.seconds
@@ -129,6 +133,12 @@ def main() -> None:
             print(json.dumps(results["ray"]), flush=True)
         if "memory" in parts:
             memory_part(root, args.session_minutes, results)
+        if "overhead" in parts:
+            overhead_part(root, args.seconds, results)
+        if "lockstep" in parts:
+            lockstep_part(root, results)
+        if "resample" in parts:
+            resample_part(results)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(results, indent=2) + "\n")
     print(json.dumps(results, indent=2))
@@ -149,6 +159,107 @@ def sox_part(root: Path, audio: float, results: dict) -> None:
         "ours_2_vs_sox_sequential": round(sox1 / ours, 2), "ours_2_vs_sox_2_parallel": round(sox2 / ours, 2),
         "ours_1_vs_sox_sequential": round(sox1 / ours_one, 2)}
     print(json.dumps(results["peer_sox"]), flush=True)
+
+
+def _best(run, repeats: int = 3) -> float:
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        run()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def overhead_part(root: Path, seconds: float, results: dict) -> None:
+    """20 files in this process, one thread: the chain alone, the loudness meter alone, the whole job."""
+    import pedalboard
+    import torch
+
+    from host.jobs import process_payload, run_job
+    from host.loudness import LoudnessMeter
+    from host.registry import PluginHost
+    from host.render import RenderOptions
+
+    torch.set_num_threads(1)
+    files = sorted((root / "in").glob("*.wav"))[:20]
+    audio = [sf.read(f, dtype="float32", always_2d=True)[0].T.copy() for f in files]
+
+    def bare() -> None:
+        for x in audio:
+            board = pedalboard.Pedalboard([pedalboard.HighpassFilter(80), pedalboard.Compressor(-18, 3, 10, 100),
+                                           pedalboard.Reverb(room_size=0.3), pedalboard.Gain(-3)])
+            for i in range(0, x.shape[-1], 8192):
+                board.process(x[:, i : i + 8192], SR, buffer_size=8192, reset=False)
+
+    def meter() -> None:
+        for x in audio:
+            m = LoudnessMeter(SR, 2, true_peak=False)
+            for i in range(0, x.shape[-1], 8192):
+                m.add(x[:, i : i + 8192])
+            m.result()
+
+    host, out = PluginHost(), root / "overhead"
+    out.mkdir(exist_ok=True)
+
+    def jobs() -> None:
+        for f in files:
+            run_job(host, process_payload(f, out / f.name, PEDALBOARD_CHAIN, RenderOptions(overwrite=True)), out)
+
+    audio_s = len(files) * seconds
+    t_bare, t_meter, t_job = _best(bare), _best(meter), _best(jobs)
+    results["worker_overhead"] = {
+        "files": len(files), "audio_seconds": audio_s, "bare_pedalboard_s": round(t_bare, 3),
+        "loudness_meter_s": round(t_meter, 3), "whole_job_s": round(t_job, 3),
+        "x_realtime_bare": round(audio_s / t_bare, 1), "x_realtime_meter": round(audio_s / t_meter, 1),
+        "x_realtime_job": round(audio_s / t_job, 1), "pedalboard_share_of_job": round(t_bare / t_job, 3),
+        "meter_share_of_job": round(t_meter / t_job, 3)}
+    print(json.dumps(results["worker_overhead"]), flush=True)
+
+
+def lockstep_part(root: Path, results: dict) -> None:
+    """Three files of different lengths, together in lockstep and one after another, warm, in this process."""
+    import torch
+
+    from host.chain_spec import parse_chain
+    from host.lockstep import render_group
+    from host.registry import PluginHost
+    from host.render import RenderOptions, render_file
+
+    torch.set_num_threads(1)
+    folder = root / "lockstep"
+    make_files(folder, 3, 5.0, rate=48000)
+    files = sorted(folder.glob("take*.wav"))
+    host, specs, opts = PluginHost(), parse_chain(NEURAL_CHAIN), RenderOptions(overwrite=True, device="cpu")
+    together = _best(lambda: render_group(host, specs, [(f, folder / f"g{f.name}") for f in files], opts))
+    alone = _best(lambda: [render_file(host, specs, f, folder / f"s{f.name}", opts) for f in files])
+    results["lockstep_cpu"] = {"files": 3, "seconds_each": 5.0, "together_s": round(together, 3),
+                               "one_at_a_time_s": round(alone, 3), "ratio": round(together / alone, 3)}
+    print(json.dumps(results["lockstep_cpu"]), flush=True)
+
+
+def resample_part(results: dict) -> None:
+    from pedalboard.io import StreamResampler
+
+    from host.audio_io import resampled
+
+    x = np.random.default_rng(0).standard_normal((2, 60 * SR)).astype(np.float32) * 0.1
+    blocks = [x[:, i : i + 8192] for i in range(0, x.shape[-1], 8192)]
+
+    def ours() -> None:
+        for _ in resampled(iter(blocks), SR, 48000, 2):
+            pass
+
+    def peer() -> None:
+        r = StreamResampler(float(SR), 48000.0, 2)
+        for b in blocks:
+            r.process(b)
+        r.process(None)
+
+    t_ours, t_peer = _best(ours), _best(peer)
+    results["input_resampler"] = {"seconds": 60, "soxr_x_realtime": round(60 / t_ours, 1),
+                                  "stream_resampler_x_realtime": round(60 / t_peer, 1),
+                                  "speedup": round(t_peer / t_ours, 1)}
+    print(json.dumps(results["input_resampler"]), flush=True)
 
 
 def memory_part(root: Path, session_minutes: list[float], results: dict) -> None:

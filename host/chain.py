@@ -238,8 +238,7 @@ def check_curves(effect: Any, curves: Sequence[Curve]) -> None:
 
 def automate(stage: Stage, instances: Sequence[Effect], curves: Sequence[Curve], rate: int, tick: int,
              time_offset: float) -> AutomatedStage:
-    """Wrap ``stage`` so every instance (one per channel for dual mono) follows ``curves``."""
-    check_curves(instances[0], curves)
+    """Wrap ``stage`` so every instance (one per channel for dual mono) follows ``curves`` (already checked)."""
     declared = {p.name: p for p in instances[0].parameters}
     owner = instances[0].info.id
 

@@ -163,12 +163,9 @@ class SessionRenderer:
     def _chain(self, key: str, specs: list[StepSpec], automation: list[Any], channels: int,
                offset: float) -> Chain:
         curves: dict[int, list[Curve]] = {}
-        for a in automation:
-            if a.step is None:
-                continue
-            if a.step > len(specs):
-                raise ChainError(f"{a.where}: step {a.step} does not exist (the chain has {len(specs)} step(s))")
-            curves.setdefault(a.step - 1, []).append(a.curve)
+        for a in automation:  # steps and points were checked by check_session
+            if a.step is not None:
+                curves.setdefault(a.step - 1, []).append(a.curve)
         chain = build_chain(self.host, specs, self.rate, channels, self.block_size, self.device,
                             automation=curves, tick_s=self.spec.tick_s, time_offset=offset)
         if chain.out_channels > 2:
@@ -184,10 +181,6 @@ class SessionRenderer:
         record = self.host.records.get(plugin.info.id)
         self.plugins.append({"where": where, "id": plugin.info.id, "package": record.package if record else "",
                              "version": plugin_version(self.host, plugin.info.id), "params": _jsonable(plugin.params)})
-
-    def _fader(self, t: TrackSpec | BusSpec, name: str) -> Curve | None:
-        found = [a.curve for a in t.automation if a.step is None and a.curve.param == name]
-        return found[0] if found else None
 
     def _track(self, t: TrackSpec) -> TrackNode:
         if t.source is not None:
@@ -208,16 +201,13 @@ class SessionRenderer:
         tail = int(round(chain.tail_seconds() * self.rate))
         if t.pan != 0 and self.channels == 1:
             raise ChainError(f"{t.where}: pan needs a stereo session (session.channels = 2)")
-        return TrackNode(t, chain, frames, tail, opener, self._fader(t, "gain_db"), self._fader(t, "pan"))
+        return TrackNode(t, chain, frames, tail, opener, fader_curve(t, "gain_db"), fader_curve(t, "pan"))
 
     def _generator(self, t: TrackSpec) -> tuple[Callable[[], Iterator[np.ndarray]], int, int]:
         from .devices import resolve_device
         from .midi import read_midi_notes
 
-        try:
-            plugin = self.host.create(t.generator or "", dict(t.params), kind="generator")
-        except SynthHostError as exc:
-            raise type(exc)(f"{t.where}: {exc}") from None
+        plugin = self.host.create(t.generator or "", dict(t.params), kind="generator")  # checked already
         assert isinstance(plugin, Generator)
         self._note_plugin(plugin, f"track:{t.name}")
         self.plugins[-1]["seed"] = t.seed
@@ -283,23 +273,24 @@ class SessionRenderer:
                 sum_into(acc, shared.take(k, n), 10 ** (node.spec.sends[name] / 20))
             yield acc
 
-    def _master_input(self, direct: list[Shared], buses: list[tuple[BusSpec, Shared]],
+    def _master_input(self, direct: list[Shared], buses: list[tuple[Any, Shared]],
                       blocks: int) -> Iterator[np.ndarray]:
+        master = _BusGain(self.spec.master)
         for k in range(blocks):
             n = min(self.block_size, self.frames - k * self.block_size)
             times = (k * self.block_size + np.arange(n)) / self.rate
             acc = np.zeros((self.channels, n), np.float32)
             for shared in direct:
                 sum_into(acc, shared.take(k, n), 1.0)
-            for spec, shared in buses:
-                sum_into(acc, shared.take(k, n), _gains(spec, times))
-            yield acc * _gains(self.spec.master, times)
+            for gain, shared in buses:
+                sum_into(acc, shared.take(k, n), gain.at(times) if gain else 1.0)
+            yield acc * master.at(times) if master else acc
 
     def mix_blocks(self) -> Iterator[np.ndarray]:
         """The master bus output, block by block, at the session rate."""
         blocks = -(-self.frames // self.block_size)
         shared = {id(t): Shared(self._track_block(t), 1 + len(t.spec.sends)) for t in self.tracks}
-        bus_shared: list[tuple[BusSpec, Shared]] = []
+        bus_shared: list[tuple[Any, Shared]] = []
         bus_queues: list[BlockQueue] = []
         for b in self.spec.buses:
             senders = [(t, shared[id(t)]) for t in self.tracks if b.name in t.spec.sends]
@@ -307,7 +298,7 @@ class SessionRenderer:
             queue = BlockQueue(stream_chain(chain, self._bus_input(b.name, senders, blocks), tail_frames=0),
                                chain.out_channels)
             bus_queues.append(queue)
-            bus_shared.append((b, Shared(lambda k, n, q=queue: _fit(q.take(n), self.channels), 1)))
+            bus_shared.append((_BusGain(b), Shared(lambda k, n, q=queue: _fit(q.take(n), self.channels), 1)))
         master_in = self._master_input([shared[id(t)] for t in self.tracks], bus_shared, blocks)
         for out in stream_chain(self.master_chain, master_in, tail_frames=0):
             yield _fit(out, self.channels)
@@ -328,11 +319,26 @@ def _fit(block: np.ndarray, channels: int) -> np.ndarray:
     return block.mean(axis=0, keepdims=True)
 
 
-def _gains(spec: BusSpec, times: np.ndarray) -> Any:
-    found = [a.curve for a in spec.automation if a.step is None and a.curve.param == "gain_db"]
-    if found:
-        return (10 ** (found[0].at(times) / 20)).astype(np.float32)
-    return np.float32(10 ** (spec.gain_db / 20))
+def fader_curve(owner: TrackSpec | BusSpec, name: str) -> Curve | None:
+    """The automation curve of a fader parameter (``gain_db``, ``pan``), if the session gives one."""
+    found = [a.curve for a in owner.automation if a.step is None and a.curve.param == name]
+    return found[0] if found else None
+
+
+class _BusGain:
+    """A bus's (or the master's) fader as linear gain: its curve per sample, else its fixed ``gain_db``;
+    falsy at unity, so the mixer can skip the multiply."""
+
+    def __init__(self, spec: BusSpec) -> None:
+        self.curve, self.fixed = fader_curve(spec, "gain_db"), np.float32(10 ** (spec.gain_db / 20))
+
+    def __bool__(self) -> bool:
+        return bool(self.curve is not None or self.fixed != 1.0)
+
+    def at(self, times: np.ndarray) -> Any:
+        if self.curve is None:
+            return self.fixed
+        return (10 ** (self.curve.at(times) / 20)).astype(np.float32)
 
 
 def _jsonable(params: dict[str, Any]) -> dict[str, Any]:

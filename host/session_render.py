@@ -16,7 +16,6 @@ from typing import Any, Callable, Iterator
 
 import numpy as np
 
-from plugin_specs import OutputError
 
 from .audio_io import AtomicWriter, resampled
 from .loudness import Loudness, LoudnessMeter, Normaliser, plan_normalisation, tpdf_dither
@@ -66,27 +65,19 @@ def render_session(host: PluginHost, spec: SessionSpec, out_dir: Path, device: s
     mix_path = out_dir / o.mix
     stem_paths = {t.spec.name: out_dir / "stems" / f"{t.spec.name}.{o.format}" for t in renderer.tracks} if o.stems else {}
     for path in [mix_path, *stem_paths.values()]:
-        if path.exists() and not overwrite:
-            raise OutputError(f"{path}: already exists (use --overwrite to replace it)")
-        if path.exists():
-            check_output(spec.path, path, overwrite)
+        check_output(spec.path, path, overwrite)
     mix_path.parent.mkdir(parents=True, exist_ok=True)
     if stem_paths:
         (out_dir / "stems").mkdir(parents=True, exist_ok=True)
     import soundfile as sf
 
-    fd, raw = tempfile.mkstemp(prefix=f".{mix_path.name}.", suffix=".pass1.wav", dir=mix_path.parent)
-    os.close(fd)
-    pass1 = Path(raw)
+    pass1 = _first_pass_file(mix_path)
     stems_raw: dict[str, Path] = {}
     finals: list[tuple[AtomicWriter, OutputRecord]] = []
     try:
         for node in renderer.tracks:
             if node.spec.name in stem_paths:
-                fd, tmp = tempfile.mkstemp(prefix=f".{stem_paths[node.spec.name].name}.", suffix=".pass1.wav",
-                                           dir=out_dir / "stems")
-                os.close(fd)
-                stems_raw[node.spec.name] = Path(tmp)
+                tmp = stems_raw[node.spec.name] = _first_pass_file(stem_paths[node.spec.name])
                 node.stem = sf.SoundFile(tmp, "w", samplerate=spec.sample_rate, channels=spec.channels,
                                          format="WAV", subtype="FLOAT")
         meter = LoudnessMeter(out_rate, spec.channels)
@@ -109,9 +100,7 @@ def render_session(host: PluginHost, spec: SessionSpec, out_dir: Path, device: s
         measured = meter.result()
 
         def replay() -> Iterator[np.ndarray]:
-            with sf.SoundFile(pass1) as f:
-                for block in f.blocks(blocksize=65536, dtype="float32", always_2d=True):
-                    yield block.T
+            return _read_float(pass1)
 
         plan = None
         if o.loudness is not None:
@@ -122,14 +111,7 @@ def render_session(host: PluginHost, spec: SessionSpec, out_dir: Path, device: s
         finals.append(mix)
         for i, node in enumerate(renderer.tracks):
             if node.spec.name in stem_paths:
-                src = stems_raw[node.spec.name]
-
-                def stem_blocks(p: Path = src) -> Iterator[np.ndarray]:
-                    with sf.SoundFile(p) as f:
-                        for block in f.blocks(blocksize=65536, dtype="float32", always_2d=True):
-                            yield block.T
-
-                blocks = stem_blocks()
+                blocks = _read_float(stems_raw[node.spec.name])
                 if out_rate != spec.sample_rate:
                     blocks = resampled(blocks, spec.sample_rate, out_rate, spec.channels)
                 finals.append(_finish(blocks, stem_paths[node.spec.name], out_rate, spec.channels, major, o,
@@ -155,6 +137,21 @@ def render_session(host: PluginHost, spec: SessionSpec, out_dir: Path, device: s
                          "passes": plan.passes}
     return SessionResult(outputs, renderer.analysis(), renderer.plugins, renderer.inputs,
                          renderer.frames / spec.sample_rate, time.perf_counter() - start_time, normalisation)
+
+
+def _first_pass_file(final: Path) -> Path:
+    """A hidden float file beside ``final``, named so a killed job's cleanup (``.NAME.*``) finds it."""
+    fd, raw = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".pass1.wav", dir=final.parent)
+    os.close(fd)
+    return Path(raw)
+
+
+def _read_float(path: Path) -> Iterator[np.ndarray]:
+    import soundfile as sf
+
+    with sf.SoundFile(path) as f:
+        for block in f.blocks(blocksize=65536, dtype="float32", always_2d=True):
+            yield block.T
 
 
 def _finish(blocks: Iterator[np.ndarray], path: Path, rate: int, channels: int, major: str, o: Any, seed: int,

@@ -83,6 +83,7 @@ def run_batch(command: str, jobs: list[Job], manifest_path: Path, settings: dict
     if options.resume:
         for job in todo:
             remove_partials(job.outputs)
+    manifest.start()
     overwrite = {j.key for j in todo} if (options.resume or options.overwrite) else set()
     by_key = {j.key: j for j in todo}
     attempts: dict[str, int] = {}
@@ -153,7 +154,7 @@ def run_batch(command: str, jobs: list[Job], manifest_path: Path, settings: dict
             LocalPool(options.workers, options.threads, options.timeout).run(tasks, root, overwrite, on_outcome,
                                                                             on_killed)
     summary.wall = time.perf_counter() - start
-    manifest.save()
+    manifest.finish()
     return summary
 
 

@@ -255,13 +255,12 @@ def process_cmd(inputs: tuple[str, ...], output: str, chain_text: str, device: s
     manifest_path = out / "manifest.json"
     settings = {"chain": chain_text, "options": {k: v for k, v in vars(options).items() if k != "overwrite"}}
     summary = run_batch("process", queued, manifest_path, settings, batch_settings)
+    entries = _manifest_entries(manifest_path)
     for key in summary.done:
-        entry_analysis = _manifest_entry(manifest_path, key).get("analysis", {})
-        for plugin_id, found in entry_analysis.items():
+        for plugin_id, found in entries[key].get("analysis", {}).items():
             click.echo(f"{key}: {plugin_id}: {_analysis_line(found)}")
     if report_path:
-        reports = [_report_row(_manifest_entry(manifest_path, k), out) for k in summary.done]
-        _write_report(Path(report_path), reports)
+        _write_report(Path(report_path), [_report_row(entries[k], out) for k in summary.done])
     if len(queued) > 1 or summary.failed:
         print_summary(summary, manifest_path)
     if summary.failed or bad:
@@ -287,9 +286,8 @@ def _process_one(host: PluginHost, specs: Any, source: Path, target: Path, optio
                                            "analysis": result.analysis}])
 
 
-def _manifest_entry(path: Path, key: str) -> dict[str, Any]:
-    data = json.loads(path.read_text())
-    return next((e for e in data["jobs"] if e["job"] == key), {})
+def _manifest_entries(path: Path) -> dict[str, dict[str, Any]]:
+    return {e["job"]: e for e in json.loads(path.read_text())["jobs"]}
 
 
 def _report_row(entry: dict[str, Any], out: Path) -> dict[str, Any]:

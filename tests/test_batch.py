@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from host.manifest import sha256_file
+from host.manifest import Manifest, sha256_file
 
 TESTS = Path(__file__).parent
 CHAIN = "HighpassFilter cutoff_frequency_hz=80 | Compressor threshold_db=-18"
@@ -46,6 +46,11 @@ def make_inputs(folder: Path, count: int = 4, loud: tuple[int, ...] = (), second
 
 def manifest(folder: Path) -> dict:
     return json.loads((folder / "manifest.json").read_text())
+
+
+def finished(folder: Path) -> dict:
+    """What a killed batch left on disk: the manifest and its journal's newer entries."""
+    return Manifest(folder / "manifest.json", "process", {}).load_previous()
 
 
 def hidden(folder: Path) -> list[str]:
@@ -125,16 +130,13 @@ def test_resume_after_the_whole_batch_is_killed(tmp_path):
     proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 120
     while time.time() < deadline:
-        try:
-            if any(j["status"] == "done" for j in manifest(out)["jobs"]):
-                break
-        except (OSError, ValueError):
-            pass
+        if any(e["status"] == "done" for e in finished(out).values()):
+            break
         time.sleep(0.05)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     time.sleep(1.0)  # orphaned workers notice the closed pipe and exit
-    done_before = [j["job"] for j in manifest(out)["jobs"] if j["status"] == "done"]
+    done_before = [k for k, e in finished(out).items() if e["status"] == "done"]
     assert 1 <= len(done_before) < 8
     visible = {p.name: sf.read(p)[0].shape[0] for p in out.glob("*.wav")}  # readable, and checked below
     proc2 = cli("process", tmp_path / "in", "-o", out, "-c", f"{CHAIN} | test-fault mode=slow", "--jobs", "2",
@@ -216,3 +218,24 @@ def test_a_bad_file_in_a_group_costs_only_itself(tmp_path):
     assert "take1.wav: RuntimeError: test-fault: loud block" in proc.stderr
     assert [j["status"] for j in manifest(tmp_path / "out")["jobs"]] == ["done", "failed", "done", "done"]
     assert hidden(tmp_path / "out") == []
+
+
+def test_manifest_journal_keeps_every_finished_job_between_saves(tmp_path, monkeypatch):
+    """Jobs recorded between manifest rewrites survive a kill through the journal; a cut-off line is ignored."""
+    import host.manifest as mm
+
+    monkeypatch.setattr(mm, "SAVE_EVERY", 3600.0)
+    (tmp_path / "a.wav").write_bytes(b"a")
+    m = Manifest(tmp_path / "manifest.json", "process", {})
+    m.set_order(["x", "y"])
+    m.start()
+    m.record("x", {"status": "done", "outputs": [{"path": "a.wav", "sha256": sha256_file(tmp_path / "a.wav")}]})
+    m.record("y", {"status": "failed", "error": "boom"})
+    assert manifest(tmp_path)["jobs"] == []  # not rewritten yet: the journal holds both
+    with open(m.journal, "a") as f:
+        f.write('{"job": "z", "stat')  # the line a kill cut short
+    previous = Manifest(tmp_path / "manifest.json", "process", {}).load_previous()
+    assert sorted(previous) == ["x", "y"] and previous["y"]["error"] == "boom"
+    assert m.verified(previous["x"]) and not m.verified(previous["y"])
+    m.finish()
+    assert [j["job"] for j in manifest(tmp_path)["jobs"]] == ["x", "y"] and not m.journal.exists()

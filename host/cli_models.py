@@ -56,11 +56,13 @@ def _model_entry(name: str) -> Any:
 @click.option("--steps", type=click.IntRange(1), default=None)
 @click.option("--seed", type=int, default=None)
 @click.option("--no-export", is_flag=True, help="Keep the best weights in the run folder only.")
+@click.option("--init", "init_from", type=click.Path(dir_okay=False, exists=True), default=None,
+              help="Fine-tune: start from another run's checkpoint.safetensors, with a fresh optimizer and schedule.")
 @click.option("--ship", type=click.Choice(["best", "last"]), default="best", show_default=True,
               help="Install the best-validated weights, or the last checkpoint's (when validation cannot see the "
                    "goal, e.g. it holds only programs the model never trained on).")
 def train_cmd(model: str, corpus: str, config_file: str | None, device: str, resume: bool, run_dir: str | None,
-              steps: int | None, seed: int | None, no_export: bool, ship: str) -> None:
+              steps: int | None, seed: int | None, no_export: bool, init_from: str | None, ship: str) -> None:
     """Train MODEL on the corpus and install its best weights and model card into synth_plugins."""
     import dataclasses
 
@@ -87,8 +89,12 @@ def train_cmd(model: str, corpus: str, config_file: str | None, device: str, res
     task = factory(Path(corpus))
     folder = Path(run_dir or f"runs/{model}")
     trainer = Trainer(task, config, folder, resolve_device(device), log=lambda m: click.echo(m, err=True))
+    if resume and init_from:
+        raise SynthHostError("--init and --resume: pick one (--resume continues a fine-tune's own run folder)")
     if resume and not trainer.resume():
         raise SynthHostError(f"{folder}: no checkpoint to resume from")
+    if init_from:
+        trainer.initialise(Path(init_from))
     summary = trainer.run()
     click.echo(json.dumps(summary, indent=2))
     if not no_export:

@@ -69,6 +69,7 @@ class Trainer:
         self.elapsed = 0.0
         self.best: dict[str, Any] | None = None
         self.last_validated = -1
+        self.init: dict[str, Any] | None = None
         run_dir.mkdir(parents=True, exist_ok=True)
 
     def _one_cycle(self, total: int) -> Any:
@@ -97,7 +98,7 @@ class Trainer:
         tensors["rng.torch"] = torch.get_rng_state()
         meta = {"step": self.step, "elapsed": self.elapsed, "best": self.best, "config": asdict(self.config),
                 "param_groups": optim["param_groups"], "schedule": self.schedule.state_dict(),
-                "numpy_rng": self.rng.bit_generator.state}
+                "numpy_rng": self.rng.bit_generator.state, "init": self.init}
         tmp = self.checkpoint.with_suffix(".part")
         save_file(tensors, str(tmp))
         (self.run_dir / "checkpoint.json.part").write_text(json.dumps(meta, default=_jsonable))
@@ -132,8 +133,21 @@ class Trainer:
         torch.set_rng_state(tensors["rng.torch"])
         self.rng.bit_generator.state = meta["numpy_rng"]
         self.step, self.elapsed, self.best = meta["step"], meta["elapsed"], meta["best"]
+        self.init = meta.get("init")
         self.say(f"resumed {self.task.name} at step {self.step}")
         return True
+
+    def initialise(self, checkpoint: Path) -> None:
+        """Start from another run's checkpointed weights (all of them, a GAN's critics too) with a fresh
+        optimizer and schedule: fine-tuning on a changed loss, recorded in the card as ``init``."""
+        from safetensors.torch import load_file
+
+        tensors = load_file(str(checkpoint))
+        self.model.load_state_dict({k[6:]: v for k, v in tensors.items() if k.startswith("model.")})
+        meta = checkpoint.with_suffix(".json")
+        self.init = {"checkpoint": str(checkpoint),
+                     "step": json.loads(meta.read_text())["step"] if meta.exists() else None}
+        self.say(f"initialised {self.task.name} from {checkpoint} (step {self.init['step']})")
 
     # -- the loop ------------------------------------------------------------------
 
@@ -219,7 +233,8 @@ def export(trainer: Trainer, target: Path, summary: dict[str, Any], command: str
         "training": {"steps": summary["steps"], "best_step": summary["best"]["step"], "shipped": which,
                      "wall_seconds": summary["wall_seconds"], "device": trainer.device,
                      "threads": trainer.config.threads, "machine": f"{platform.machine()}, {platform.node()}",
-                     "config": asdict(trainer.config), "command": command},
+                     "config": asdict(trainer.config), "command": command,
+                     **({"init": trainer.init} if trainer.init else {})},
         "parameters": parameter_count(model),
         "weights_bytes": None,
         "validation": {k: v for k, v in summary["best"].items()},

@@ -74,3 +74,18 @@ def test_resume_can_extend_a_finished_run(task, tmp_path):
     longer = Trainer(task, tiny(8), tmp_path, log=lambda m: None)
     assert longer.resume() and longer.step == 4
     assert longer.run()["steps"] == 8
+
+
+def test_init_fine_tunes_from_another_runs_weights_with_a_fresh_schedule(task, tmp_path):
+    base = Trainer(task, tiny(4), tmp_path / "base", log=lambda m: None)
+    base.run()
+    tuned = Trainer(task, tiny(3, seed=5), tmp_path / "tuned", log=lambda m: None)
+    tuned.initialise(tmp_path / "base" / "checkpoint.safetensors")
+    start = weights_of(tuned)
+    assert all(np.array_equal(start[k].numpy(), v.numpy()) for k, v in weights_of(base).items())
+    assert tuned.step == 0 and tuned.init == {"checkpoint": str(tmp_path / "base" / "checkpoint.safetensors"), "step": 4}
+    summary = tuned.run()
+    card = export(tuned, tmp_path / "out" / "model.safetensors", summary, "synth-host train test --init")
+    assert card["training"]["steps"] == 3 and card["training"]["init"]["step"] == 4
+    again = Trainer(task, tiny(3, seed=5), tmp_path / "tuned", log=lambda m: None)
+    assert again.resume() and again.init == tuned.init  # a resumed fine-tune still knows where it began

@@ -208,7 +208,7 @@ def evaluate_drum_gan(corpus: Path, device: str = "cpu") -> dict[str, Any]:
     from synth_plugins.models.drum_gan_nets import RATE, SAMPLES
 
     from .clips import ClipBank
-    from .tasks.drum_gan import hits
+    from .tasks.drum_gan import hits, logmel_stats
 
     judges = _clients(device)
     judge = judges["drum-classifier"]
@@ -219,11 +219,14 @@ def evaluate_drum_gan(corpus: Path, device: str = "cpu") -> dict[str, Any]:
     judge_real = float(np.mean([top_label(judge, x) == DRUM_CLASSES[k] for x, k in zip(real_test, labels_test)]))
     gan = judges["host"].create("drum-gan")
     gan.prepare(RATE, 1, 8192, device)
-    per_class, generated = {}, []
-    for name in DRUM_CLASSES:
+    per_class, generated, spread = {}, [], {}
+    for k, name in enumerate(DRUM_CLASSES):
         shots = gan.one_shots(name, GENERATED_PER_CLASS, seed=1000, sample_rate=RATE)
         per_class[name] = float(np.mean([top_label(judge, s) == name for s in shots]))
         generated += list(shots[: len(real_test) // len(DRUM_CLASSES)])
+        # variety: spread of log-mel statistics across one class's hits, generated over real test hits
+        spread[name] = float(logmel_stats(np.ascontiguousarray(shots)).std(0).mean()
+                             / logmel_stats(real_test[labels_test == k]).std(0).mean())
     emb_test = embeddings(judge, list(real_test), RATE)
     fd_gen = frechet(embeddings(judge, generated, RATE), emb_test)
     fd_real = frechet(embeddings(judge, list(real_val), RATE), emb_test)
@@ -240,10 +243,12 @@ def evaluate_drum_gan(corpus: Path, device: str = "cpu") -> dict[str, Any]:
         "recognised_per_class": per_class, "drum_classifier_accuracy_on_real_test_hits": judge_real,
         "frechet_generated_vs_real_test": fd_gen, "frechet_real_val_vs_real_test": fd_real,
         "frechet_ratio": fd_gen / fd_real, "one_shots_per_second_cpu_batch_256": speed,
+        "variety_vs_real_per_class": spread, "variety_vs_real": float(np.mean(list(spread.values()))),
     }
     report["headline"] = {
         "recognised by drum-classifier": f"{accuracy:.1%} (the judge scores {judge_real:.1%} on real test hits)",
         "Frechet gen/real vs real/real": f"{fd_gen:.1f} / {fd_real:.1f} = {fd_gen / fd_real:.2f}x",
         "speed, CPU batch of 256": f"{speed['1_threads']:.0f} one-shots/s on 1 thread, {speed['2_threads']:.0f} on 2",
+        "variety within a class, vs real hits": f"{report['variety_vs_real']:.2f}",
     }
     return report

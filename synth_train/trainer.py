@@ -138,15 +138,17 @@ class Trainer:
         return True
 
     def initialise(self, checkpoint: Path) -> None:
-        """Start from another run's checkpointed weights (all of them, a GAN's critics too) with a fresh
+        """Start from another run's checkpoint or best weights (all of them, a GAN's critics too) with a fresh
         optimizer and schedule: fine-tuning on a changed loss, recorded in the card as ``init``."""
         from safetensors.torch import load_file
 
         tensors = load_file(str(checkpoint))
-        self.model.load_state_dict({k[6:]: v for k, v in tensors.items() if k.startswith("model.")})
+        if any(k.startswith("model.") for k in tensors):  # a checkpoint; else a run's best.safetensors
+            tensors = {k[6:]: v for k, v in tensors.items() if k.startswith("model.")}
+        self.model.load_state_dict(tensors)
         meta = checkpoint.with_suffix(".json")
         self.init = {"checkpoint": str(checkpoint),
-                     "step": json.loads(meta.read_text())["step"] if meta.exists() else None}
+                     "step": json.loads(meta.read_text()).get("step") if meta.exists() else None}
         self.say(f"initialised {self.task.name} from {checkpoint} (step {self.init['step']})")
 
     # -- the loop ------------------------------------------------------------------

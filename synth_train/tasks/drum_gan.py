@@ -5,7 +5,11 @@ normalised and augmented on the fly: re-pitched by up to +-3 semitones, tilted b
 Losses: hinge adversarial loss from a waveform and a log-mel discriminator, discriminator feature matching,
 and an auxiliary class loss. An optional spectral-balance loss (``extra: {"spectral_balance": w}``) pulls
 each class's average log-mel balance of generated hits toward that of its real training hits: adversarial
-training alone left hats and cymbals about an octave duller than real ones. Validation scores the Frechet distance between log-mel statistics of generated
+training alone left hats and cymbals about an octave duller than real ones. An optional diversity loss
+(``"diversity": w``) asks two latents of one class for hits at least as far apart in log-mel as two real
+hits of that class are (per unit of latent distance): the first run's hits varied ten times less than real
+ones. ``"frozen_norm": true`` runs the generator's batch norms on their running statistics, as inference
+does, for fine-tuning. Validation scores the Frechet distance between log-mel statistics of generated
 and val-split real hits (a fixed feature, so the drum classifier that judges the final model stays unseen).
 """
 
@@ -25,6 +29,8 @@ CONFIG = {"width": 128, "kernel": 9, "disc_width": 24}
 FEATURE_MATCHING = 2.0
 AUX_CLASS = 1.0
 SPECTRAL_BALANCE = 0.0  # the first 9000 steps ran without it; the shipped recipe adds it (see the card)
+DIVERSITY = 0.0
+LATENT_L1 = 2 / np.sqrt(np.pi)  # mean |z - z'| of two independent unit normals
 
 
 def hits(bank: ClipBank, split: str, samples: int) -> tuple[np.ndarray, np.ndarray]:
@@ -70,6 +76,18 @@ def balance(audio: Any) -> Any:
     return torch.log(bands / bands.sum(-1, keepdim=True))
 
 
+def logmel(audio: Any) -> Any:
+    """(hits, 40, frames) log-mel spectrogram, the space the diversity loss measures distance in."""
+    import torch
+
+    from synth_plugins.models.ddsp_nets import mel_filters
+    from synth_plugins.models.drum_gan_nets import RATE
+
+    x = torch.as_tensor(audio)
+    spec = torch.stft(x, 512, 128, window=torch.hann_window(512, device=x.device), return_complex=True).abs().square()
+    return torch.log(mel_filters(40, 512, RATE, 20.0).to(x.device) @ spec + 1e-5)
+
+
 def logmel_stats(audio: Any) -> Any:
     """Per-hit embedding for the Frechet score: mean and std of a 40-band log-mel over time."""
     import torch
@@ -93,14 +111,34 @@ class DrumGANTask:
         self.bank = ClipBank(corpus, RATE)
         self.real = {split: hits(self.bank, split, SAMPLES) for split in ("train", "val", "test")}
         self._val_embed: np.ndarray | None = None
-        self.spectral_balance = SPECTRAL_BALANCE
+        self.spectral_balance, self.diversity, self.frozen_norm = SPECTRAL_BALANCE, DIVERSITY, False
         self._targets: Any = None
+        self._spread: float | None = None
 
     def configure(self, extra: dict[str, Any]) -> None:
-        unknown = set(extra) - {"spectral_balance"}
-        if unknown:
-            raise ValueError(f"drum-gan: unknown extra settings {sorted(unknown)} (known: spectral_balance)")
+        known = {"spectral_balance", "diversity", "frozen_norm"}
+        if set(extra) - known:
+            raise ValueError(f"drum-gan: unknown extra settings {sorted(set(extra) - known)} (known: {sorted(known)})")
         self.spectral_balance = float(extra.get("spectral_balance", SPECTRAL_BALANCE))
+        self.diversity = float(extra.get("diversity", DIVERSITY))
+        self.frozen_norm = bool(extra.get("frozen_norm", False))
+
+    def real_spread(self) -> float:
+        """Mean log-mel L1 distance between two real training hits of one class, per unit of latent distance."""
+        import torch
+
+        if self._spread is None:
+            audio, labels = self.real["train"]
+            rng = np.random.default_rng(0)
+            gaps = []
+            for c in range(len(DRUM_CLASSES)):
+                rows = np.nonzero(labels == c)[0]
+                a, b = rng.choice(rows, 64), rng.choice(rows, 64)
+                with torch.no_grad():
+                    gaps.append(float((logmel(torch.from_numpy(audio[a])) - logmel(torch.from_numpy(audio[b])))
+                                      .abs().mean()))
+            self._spread = float(np.mean(gaps)) / LATENT_L1
+        return self._spread
 
     def balance_targets(self, device: str) -> Any:
         """Per class, the mean spectral balance of its real training hits (un-augmented): (classes, 40)."""
@@ -145,6 +183,10 @@ class DrumGANTask:
         from torch.func import functional_call
 
         real, labels, z = (torch.from_numpy(b).to(device) for b in batch)
+        if self.frozen_norm:
+            for m in model.generator.modules():
+                if isinstance(m, torch.nn.BatchNorm1d):
+                    m.eval()
         fake = model.generator(z, labels)
         total = real.new_zeros(())
         for disc in (model.wave, model.spectral):
@@ -163,6 +205,11 @@ class DrumGANTask:
             present = labels.unique()
             gap = torch.stack([(prof[labels == c].mean(0) - targets[c]).abs().mean() for c in present])
             total = total + self.spectral_balance * gap.mean()
+        if self.diversity:
+            z2 = torch.randn(z.shape, device=device)
+            fake2 = model.generator(z2, labels)
+            ratio = (logmel(fake) - logmel(fake2)).abs().mean(dim=(1, 2)) / (z - z2).abs().mean(1)
+            total = total - self.diversity * ratio.clamp(max=self.real_spread()).mean() / self.real_spread()
         return total
 
     def generate(self, generator: Any, labels: np.ndarray, seed: int, device: str) -> np.ndarray:
@@ -198,6 +245,9 @@ class DrumGANTask:
             "loss": f"hinge adversarial (waveform + log-mel discriminators, projection-conditioned), "
                     f"{FEATURE_MATCHING} x feature matching, {AUX_CLASS} x auxiliary class cross-entropy"
                     + (f", {self.spectral_balance} x per-class spectral balance (40 log-mel shares)"
-                       if self.spectral_balance else ""),
+                       if self.spectral_balance else "")
+                    + (f", {self.diversity} x diversity (log-mel distance per latent distance, capped at the real "
+                       f"hits' {self.real_spread():.2f})" if self.diversity else "")
+                    + ("; generator batch norms frozen" if self.frozen_norm else ""),
             "validation": "Frechet distance of log-mel mean/std embeddings, generated vs val-split real hits",
         }

@@ -9,7 +9,8 @@ training alone left hats and cymbals about an octave duller than real ones. An o
 (``"diversity": w``) asks two latents of one class for hits at least as far apart in log-mel as two real
 hits of that class are (per unit of latent distance): the first run's hits varied ten times less than real
 ones. ``"frozen_norm": true`` runs the generator's batch norms on their running statistics, as inference
-does, for fine-tuning. Validation scores the Frechet distance between log-mel statistics of generated
+does, for fine-tuning; ``"aux_class": w`` sets how hard the generator is pushed to be named right by the
+critics' class heads (1.0 by default). Validation scores the Frechet distance between log-mel statistics of generated
 and val-split real hits (a fixed feature, so the drum classifier that judges the final model stays unseen).
 """
 
@@ -112,16 +113,18 @@ class DrumGANTask:
         self.real = {split: hits(self.bank, split, SAMPLES) for split in ("train", "val", "test")}
         self._val_embed: np.ndarray | None = None
         self.spectral_balance, self.diversity, self.frozen_norm = SPECTRAL_BALANCE, DIVERSITY, False
+        self.aux_class = AUX_CLASS
         self._targets: Any = None
         self._spread: float | None = None
 
     def configure(self, extra: dict[str, Any]) -> None:
-        known = {"spectral_balance", "diversity", "frozen_norm"}
+        known = {"spectral_balance", "diversity", "frozen_norm", "aux_class"}
         if set(extra) - known:
             raise ValueError(f"drum-gan: unknown extra settings {sorted(set(extra) - known)} (known: {sorted(known)})")
         self.spectral_balance = float(extra.get("spectral_balance", SPECTRAL_BALANCE))
         self.diversity = float(extra.get("diversity", DIVERSITY))
         self.frozen_norm = bool(extra.get("frozen_norm", False))
+        self.aux_class = float(extra.get("aux_class", AUX_CLASS))  # the generator's weight on being named right
 
     def real_spread(self) -> float:
         """Mean log-mel L1 distance between two real training hits of one class, per unit of latent distance."""
@@ -199,7 +202,7 @@ class DrumGANTask:
             frozen = {k: v.detach() for k, v in disc.named_parameters()}
             score_g, logits_g, feats_g = functional_call(disc, frozen, (fake, labels))
             matching = sum((fg - fr.detach()).abs().mean() for fg, fr in zip(feats_g, feats_real)) / len(feats_g)
-            total = total - score_g.mean() + FEATURE_MATCHING * matching + AUX_CLASS * F.cross_entropy(logits_g, labels)
+            total = total - score_g.mean() + FEATURE_MATCHING * matching + self.aux_class * F.cross_entropy(logits_g, labels)
         if self.spectral_balance:
             targets, prof = self.balance_targets(device), balance(fake)
             present = labels.unique()
@@ -243,7 +246,8 @@ class DrumGANTask:
             "data": {**corpus_summary(self.corpus, self.bank), "hits": int(len(self.real["train"][1])),
                      "augmentation": "re-pitch +-3 semitones, tilt, 30% early fade, polarity; peak-normalised"},
             "loss": f"hinge adversarial (waveform + log-mel discriminators, projection-conditioned), "
-                    f"{FEATURE_MATCHING} x feature matching, {AUX_CLASS} x auxiliary class cross-entropy"
+                    f"{FEATURE_MATCHING} x feature matching, {AUX_CLASS} x auxiliary class cross-entropy (critics), "
+                    f"{self.aux_class} x (generator)"
                     + (f", {self.spectral_balance} x per-class spectral balance (40 log-mel shares)"
                        if self.spectral_balance else "")
                     + (f", {self.diversity} x diversity (log-mel distance per latent distance, capped at the real "

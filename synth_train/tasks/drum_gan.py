@@ -10,8 +10,9 @@ training alone left hats and cymbals about an octave duller than real ones. An o
 hits of that class are (per unit of latent distance): the first run's hits varied ten times less than real
 ones. ``"frozen_norm": true`` runs the generator's batch norms on their running statistics, as inference
 does, for fine-tuning; ``"aux_class": w`` sets how hard the generator is pushed to be named right by the
-critics' class heads (1.0 by default). Validation scores the Frechet distance between log-mel statistics of generated
-and val-split real hits (a fixed feature, so the drum classifier that judges the final model stays unseen).
+critics' class heads (1.0 by default). Validation scores the Frechet distance between log-mel statistics of
+generated and val-split real hits (a fixed feature, so the drum classifier that judges the final model
+stays unseen).
 """
 
 from __future__ import annotations
@@ -64,8 +65,9 @@ def augment_hit(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return (y * (0.9 / max(peak, 1e-6))).astype(np.float32)
 
 
-def balance(audio: Any) -> Any:
-    """Each hit's level-free spectral balance: log share of its energy in each of 40 mel bands."""
+def mel_power(audio: Any) -> Any:
+    """(hits, 40, frames) mel-band power (512-point STFT, hop 128, 20 Hz - 8 kHz), the one view all three
+    measures below take of a hit."""
     import torch
 
     from synth_plugins.models.ddsp_nets import mel_filters
@@ -73,7 +75,14 @@ def balance(audio: Any) -> Any:
 
     x = torch.as_tensor(audio)
     spec = torch.stft(x, 512, 128, window=torch.hann_window(512, device=x.device), return_complex=True).abs().square()
-    bands = (mel_filters(40, 512, RATE, 20.0).to(x.device) @ spec).mean(-1) + 1e-9
+    return mel_filters(40, 512, RATE, 20.0).to(x.device) @ spec
+
+
+def balance(audio: Any) -> Any:
+    """Each hit's level-free spectral balance: log share of its energy in each of 40 mel bands."""
+    import torch
+
+    bands = mel_power(audio).mean(-1) + 1e-9
     return torch.log(bands / bands.sum(-1, keepdim=True))
 
 
@@ -81,24 +90,14 @@ def logmel(audio: Any) -> Any:
     """(hits, 40, frames) log-mel spectrogram, the space the diversity loss measures distance in."""
     import torch
 
-    from synth_plugins.models.ddsp_nets import mel_filters
-    from synth_plugins.models.drum_gan_nets import RATE
-
-    x = torch.as_tensor(audio)
-    spec = torch.stft(x, 512, 128, window=torch.hann_window(512, device=x.device), return_complex=True).abs().square()
-    return torch.log(mel_filters(40, 512, RATE, 20.0).to(x.device) @ spec + 1e-5)
+    return torch.log(mel_power(audio) + 1e-5)
 
 
 def logmel_stats(audio: Any) -> Any:
     """Per-hit embedding for the Frechet score: mean and std of a 40-band log-mel over time."""
     import torch
 
-    from synth_plugins.models.ddsp_nets import mel_filters
-    from synth_plugins.models.drum_gan_nets import RATE
-
-    x = torch.as_tensor(audio)
-    spec = torch.stft(x, 512, 128, window=torch.hann_window(512), return_complex=True).abs().square()
-    mel = torch.log(mel_filters(40, 512, RATE, 20.0) @ spec + 1e-5)
+    mel = logmel(audio)
     return torch.cat([mel.mean(-1), mel.std(-1)], dim=-1).numpy().astype(np.float64)
 
 

@@ -26,13 +26,13 @@ import os
 import platform
 import shutil
 import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
 import soundfile as sf
+
+from measure import best_of, run_child, synth_host
 
 NEURAL_CHAIN = ("HighpassFilter cutoff_frequency_hz=80 | capture-bus-glue | Compressor threshold_db=-18 ratio=3 | "
                 "Reverb room_size=0.3 | Gain gain_db=-3")
@@ -40,11 +40,6 @@ PEDALBOARD_CHAIN = ("HighpassFilter cutoff_frequency_hz=80 | Compressor threshol
                     "release_ms=100 | Reverb room_size=0.3 | Gain gain_db=-3")
 SOX_EFFECTS = ["highpass", "80", "compand", "0.01,0.1", "6:-70,-70,-18,-18,0,-12", "0", "reverb", "30", "gain", "-3"]
 SR = 44100
-
-
-def synth_host() -> list[str]:
-    exe = shutil.which("synth-host")
-    return [exe] if exe else [sys.executable, "-m", "host.cli"]
 
 
 def make_files(folder: Path, count: int, seconds: float, rate: int = SR) -> None:
@@ -59,22 +54,9 @@ def make_files(folder: Path, count: int, seconds: float, rate: int = SR) -> None
         sf.write(folder / f"take{i:04d}.wav", x.T.astype(np.float32), rate, subtype="PCM_16")
 
 
-def timed(cmd: list[str], **kwargs) -> tuple[float, int]:
-    """Wall seconds and the peak RSS (KiB) of the command and its children, in a fresh process."""
-    probe = ("import resource, subprocess, sys, time; t = time.perf_counter(); "
-             "rc = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE).returncode; "
-             "w = time.perf_counter() - t; "
-             "print(w, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, rc)")
-    out = subprocess.run([sys.executable, "-c", probe, *cmd], capture_output=True, text=True, check=True, **kwargs)
-    wall, rss, rc = out.stdout.split()
-    if int(rc) != 0:
-        raise SystemExit(f"failed ({rc}): {' '.join(cmd)}")
-    return float(wall), int(rss)
-
-
 def process(inputs: Path, out: Path, chain: str, *extra: str) -> float:
     shutil.rmtree(out, ignore_errors=True)
-    wall, _ = timed([*synth_host(), "process", str(inputs), "-o", str(out), "-c", chain, *extra])
+    wall, _ = run_child([*synth_host(), "process", str(inputs), "-o", str(out), "-c", chain, *extra])
     return wall
 
 
@@ -83,7 +65,7 @@ def sox_batch(inputs: Path, out: Path, parallel: int, pad: float) -> float:
     out.mkdir(parents=True)
     script = (f'cd "{inputs}" && ls *.wav | xargs -P {parallel} -I{{}} '
               f'sox {{}} -b 16 "{out}/{{}}" pad 0 {pad:.6f} {" ".join(SOX_EFFECTS)}')
-    wall, _ = timed(["bash", "-c", script])
+    wall, _ = run_child(["bash", "-c", script])
     return wall
 
 
@@ -157,7 +139,7 @@ def sox_part(root: Path, audio: float, results: dict) -> None:
     if abs(sf.info(root / "s1" / first.name).frames - sf.info(root / "p1" / first.name).frames) > 1:
         raise SystemExit("SoX and synth-host wrote different lengths; the comparison would not be like for like")
     audio_in = load(sorted((root / "in").glob("*.wav")), tail)
-    bare = _best(lambda: run_board(audio_in), repeats=1)
+    bare = best_of(lambda: run_board(audio_in), repeats=1)
     results["peer_sox"] = {
         "chain": PEDALBOARD_CHAIN, "sox_effects": f"pad 0 {tail:.3f} " + " ".join(SOX_EFFECTS),
         "tail_seconds": round(tail, 3), "bare_pedalboard_1_core_s": round(bare, 2),
@@ -170,15 +152,6 @@ def sox_part(root: Path, audio: float, results: dict) -> None:
         "ours_2_vs_sox_sequential": round(sox1 / ours, 2), "ours_2_vs_sox_2_parallel": round(sox2 / ours, 2),
         "ours_1_vs_sox_sequential": round(sox1 / ours_one, 2)}
     print(json.dumps(results["peer_sox"]), flush=True)
-
-
-def _best(run, repeats: int = 3) -> float:
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        run()
-        best = min(best, time.perf_counter() - start)
-    return best
 
 
 def load(files: list[Path], tail: float = 0.0) -> list[np.ndarray]:
@@ -232,7 +205,7 @@ def overhead_part(root: Path, seconds: float, results: dict) -> None:
             run_job(host, process_payload(f, out / f.name, PEDALBOARD_CHAIN, RenderOptions(overwrite=True)), out)
 
     audio_s = len(files) * seconds
-    t_bare, t_meter, t_job = _best(bare), _best(meter), _best(jobs)
+    t_bare, t_meter, t_job = best_of(bare), best_of(meter), best_of(jobs)
     results["worker_overhead"] = {
         "files": len(files), "audio_seconds": audio_s, "bare_pedalboard_s": round(t_bare, 3),
         "loudness_meter_s": round(t_meter, 3), "whole_job_s": round(t_job, 3),
@@ -256,8 +229,8 @@ def lockstep_part(root: Path, results: dict) -> None:
     make_files(folder, 3, 5.0, rate=48000)
     files = sorted(folder.glob("take*.wav"))
     host, specs, opts = PluginHost(), parse_chain(NEURAL_CHAIN), RenderOptions(overwrite=True, device="cpu")
-    together = _best(lambda: render_group(host, specs, [(f, folder / f"g{f.name}") for f in files], opts))
-    alone = _best(lambda: [render_file(host, specs, f, folder / f"s{f.name}", opts) for f in files])
+    together = best_of(lambda: render_group(host, specs, [(f, folder / f"g{f.name}") for f in files], opts))
+    alone = best_of(lambda: [render_file(host, specs, f, folder / f"s{f.name}", opts) for f in files])
     results["lockstep_cpu"] = {"files": 3, "seconds_each": 5.0, "together_s": round(together, 3),
                                "one_at_a_time_s": round(alone, 3), "ratio": round(together / alone, 3)}
     print(json.dumps(results["lockstep_cpu"]), flush=True)
@@ -281,7 +254,7 @@ def resample_part(results: dict) -> None:
             r.process(b)
         r.process(None)
 
-    t_ours, t_peer = _best(ours), _best(peer)
+    t_ours, t_peer = best_of(ours), best_of(peer)
     results["input_resampler"] = {"seconds": 60, "soxr_x_realtime": round(60 / t_ours, 1),
                                   "stream_resampler_x_realtime": round(60 / t_peer, 1),
                                   "speedup": round(t_peer / t_ours, 1)}
@@ -298,8 +271,8 @@ def memory_part(root: Path, session_minutes: list[float], results: dict) -> None
         path = root / f"session-{minutes:g}.toml"
         path.write_text(session_text(source, minutes))
         shutil.rmtree(root / "sess", ignore_errors=True)
-        wall, rss = timed([*synth_host(), "render", str(path), "-o", str(root / "sess")])
-        memory[f"{minutes:g} min"] = {"peak_rss_mib": round(rss / 1024, 1), "wall": round(wall, 2),
+        wall, rss = run_child([*synth_host(), "render", str(path), "-o", str(root / "sess")])
+        memory[f"{minutes:g} min"] = {"peak_rss_mib": round(rss / 2**20, 1), "wall": round(wall, 2),
                                       "x_realtime": round(minutes * 60 / wall, 1)}
         print(minutes, memory[f"{minutes:g} min"], flush=True)
     results["session_memory_10_tracks"] = memory

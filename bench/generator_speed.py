@@ -16,11 +16,11 @@ import platform
 import shutil
 import subprocess
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
 
+from measure import best_of
 from plugin_specs import Note
 
 FLUID_SOUNDFONT = Path("/usr/share/sounds/sf2/FluidR3_GM.sf2")
@@ -37,15 +37,6 @@ def chords(seconds: float) -> list[Note]:
         root = (60, 65, 67, 57)[bar % 4]
         out += [Note(2.0 * bar, 1.9, float(root + step), 90) for step in (0, 4, 7, 12)]
     return out
-
-
-def timed(run, repeats: int = 3) -> float:
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        run()
-        best = min(best, time.perf_counter() - start)
-    return best
 
 
 def fluidsynth_seconds(notes: list[Note], seconds: float) -> float | None:
@@ -71,7 +62,7 @@ def fluidsynth_seconds(notes: list[Note], seconds: float) -> float | None:
         midi.save(str(path))
         args = ["fluidsynth", "-ni", "-q", "-R", "0", "-C", "0", "-r", "44100", "-F", str(wav),
                 str(FLUID_SOUNDFONT), str(path)]
-        return timed(lambda: subprocess.run(args, check=True, capture_output=True))
+        return best_of(lambda: subprocess.run(args, check=True, capture_output=True))
 
 
 def additive_seconds(notes: list[Note], seconds: float) -> float:
@@ -90,7 +81,7 @@ def additive_seconds(notes: list[Note], seconds: float) -> float:
             voice = steady_harmonic_bank(hz, amps)[0].numpy()
             out[a : a + len(voice)] += voice[: len(out) - a]
 
-    return timed(run)
+    return best_of(run)
 
 
 def main() -> None:
@@ -111,7 +102,7 @@ def main() -> None:
         plugin.generate(1.0, 44100, 0, melody(1.0))
         for material, make in (("melody", melody), ("4-voice chords", chords)):
             table[f"{name}, {material}"] = {
-                f"{s:g} s": round(s / timed(lambda: plugin.generate(s, 44100, 0, make(s))), 1) for s in args.lengths}
+                f"{s:g} s": round(s / best_of(lambda: plugin.generate(s, 44100, 0, make(s))), 1) for s in args.lengths}
     for material, make in (("melody", melody), ("4-voice chords", chords)):
         fluid = {f"{s:g} s": fluidsynth_seconds(make(s), s) for s in args.lengths}
         if all(v is not None for v in fluid.values()):
@@ -130,7 +121,7 @@ def main() -> None:
         shots[f"{threads} thread(s)"] = {}
         for batch in (1, 16, 256, 1024):
             gan.from_latents(z[:batch], ["kick"] * batch, 16000)
-            seconds = timed(lambda: gan.from_latents(z[:batch], ["snare"] * batch, 16000))
+            seconds = best_of(lambda: gan.from_latents(z[:batch], ["snare"] * batch, 16000))
             shots[f"{threads} thread(s)"][f"batch {batch}"] = round(batch / seconds, 1)
     print("drum-gan one-shots per second:", json.dumps(shots))
     report = {"machine": platform.processor() or platform.machine(), "threads_for_x_realtime": 1,

@@ -19,11 +19,12 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
 import soundfile as sf
+
+from measure import run_child, synth_host
 
 CHAIN = ("HighpassFilter cutoff_frequency_hz=80 | Compressor threshold_db=-18 ratio=3 | "
          "Chorus | Reverb room_size=0.3 | Gain gain_db=-3")
@@ -41,11 +42,6 @@ with AudioFile(sys.argv[1]) as f, AudioFile(sys.argv[2], "w", f.samplerate, f.nu
 SR = 48000
 
 
-def synth_host() -> list[str]:
-    exe = shutil.which("synth-host")
-    return [exe] if exe else [sys.executable, "-m", "host.cli"]
-
-
 def make_file(path: Path, minutes: float) -> None:
     """Stereo 48 kHz 24-bit: a chord with a slow tremolo plus a little noise, written in one-minute pieces."""
     rng = np.random.default_rng(0)
@@ -59,24 +55,6 @@ def make_file(path: Path, minutes: float) -> None:
             x = np.stack([mono, np.roll(mono, 50)]) + 0.01 * rng.standard_normal((2, n))
             f.write(x.T.astype(np.float32))
             done += n
-
-
-_PROBE = ("import resource, subprocess, sys, time; t = time.perf_counter(); "
-          "rc = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL).returncode; "
-          "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, rc)")
-
-
-def timed(cmd: list[str]) -> tuple[float, int]:
-    """Wall seconds and peak RSS (bytes) of one child process.
-
-    A tiny launcher runs the command: a child forked straight from this (large) process
-    would report this process's memory as its own peak.
-    """
-    out = subprocess.run([sys.executable, "-c", _PROBE, *cmd], capture_output=True, text=True)
-    seconds, maxrss_kb, rc = out.stdout.split()
-    if rc != "0":
-        raise SystemExit(f"{' '.join(cmd)} failed: {out.stderr}")
-    return float(seconds), int(maxrss_kb) * 1024
 
 
 def main() -> None:
@@ -99,10 +77,10 @@ def main() -> None:
             for out in (work / "ours.wav", work / "peer.wav"):
                 out.unlink(missing_ok=True)
             subprocess.run(["sync"], check=False)  # neither run pays for the other's disk writeback
-            ours.append(timed(synth_host() + ["process", str(src), "-o", str(work / "ours.wav"), "--chain", CHAIN,
+            ours.append(run_child(synth_host() + ["process", str(src), "-o", str(work / "ours.wav"), "--chain", CHAIN,
                                               "--tail", "0"])[0])
             subprocess.run(["sync"], check=False)
-            theirs.append(timed([sys.executable, str(peer_script), str(src), str(work / "peer.wav")])[0])
+            theirs.append(run_child([sys.executable, str(peer_script), str(src), str(work / "peer.wav")])[0])
         a, b = sf.read(work / "ours.wav", frames=SR * 10), sf.read(work / "peer.wav", frames=SR * 10)
         audio_s = args.minutes * 60
         results["overhead"] = {
@@ -118,7 +96,7 @@ def main() -> None:
         for label, minutes in (("short", 1.0), ("long", args.long_minutes)):
             path = work / f"{label}.wav"
             make_file(path, minutes)
-            secs, rss = timed(synth_host() + ["process", str(path), "-o", str(work / f"{label}-out.wav"), "--chain",
+            secs, rss = run_child(synth_host() + ["process", str(path), "-o", str(work / f"{label}-out.wav"), "--chain",
                                               CHAIN, "--overwrite"])
             memory[label] = {"minutes": minutes, "peak_rss_mb": rss / 2**20, "seconds": secs,
                              "x_realtime": minutes * 60 / secs}
@@ -128,7 +106,7 @@ def main() -> None:
         results["memory"] = memory
         print(json.dumps(memory, indent=2))
 
-        starts = [timed(synth_host() + ["plugins"])[0] for _ in range(5)]
+        starts = [run_child(synth_host() + ["plugins"])[0] for _ in range(5)]
         results["startup"] = {"plugins_command_s": statistics.median(starts)}
         print(json.dumps(results["startup"], indent=2))
     finally:

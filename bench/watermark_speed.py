@@ -13,22 +13,14 @@ from __future__ import annotations
 import argparse
 import json
 import platform
-import time
 from pathlib import Path
 
 import numpy as np
 import torch
 
+from measure import best_of
+
 RATE = 16000
-
-
-def best_of(run, repeats: int = 3) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def ours(plugin_id: str, seconds: float) -> dict[str, float]:

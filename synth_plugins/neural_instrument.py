@@ -95,7 +95,7 @@ class NeuralInstrument(DDSPGenerator):
         from .models.ddsp_nets import NeuralInstrument as Net
 
         return Net(len(card["families"]), 129, config["timbre_dim"], config["hidden"], config["harmonics"],
-                   config["noise_bands"])
+                   config["noise_bands"], ensemble=bool(config.get("ensemble", False)))
 
     def timbre(self, seed: int) -> Any:
         import torch

@@ -81,6 +81,8 @@ def render_notes(model: Any, timbre: Any, notes: Sequence[Note], samples: int, s
                 fade = min(FADE, n)
                 voice[n - fade :] *= np.linspace(1.0, 0.0, fade, dtype=np.float32)
                 out[s : s + n] += voice
+        if getattr(model, "ensemble", None) is not None:  # linear, so once on the sum serves every voice
+            out = model.ensemble(torch.from_numpy(out[None]).to(device), timbre[None])[0].cpu().numpy()
     return out[:samples]
 
 

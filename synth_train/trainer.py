@@ -145,11 +145,17 @@ class Trainer:
         tensors = load_file(str(checkpoint))
         if any(k.startswith("model.") for k in tensors):  # a checkpoint; else a run's best.safetensors
             tensors = {k[6:]: v for k, v in tensors.items() if k.startswith("model.")}
-        self.model.load_state_dict(tensors)
+        result = self.model.load_state_dict(tensors, strict=False)
+        if result.unexpected_keys:
+            raise ValueError(f"{checkpoint}: weights the model has no place for: {', '.join(result.unexpected_keys[:4])}")
         meta = checkpoint.with_suffix(".json")
         self.init = {"checkpoint": str(checkpoint),
                      "step": json.loads(meta.read_text()).get("step") if meta.exists() else None}
-        self.say(f"initialised {self.task.name} from {checkpoint} (step {self.init['step']})")
+        fresh = sorted({k.rsplit(".", 1)[0] for k in result.missing_keys})
+        if fresh:  # modules added since that run start from their own initialisation
+            self.init["new_modules"] = fresh
+        self.say(f"initialised {self.task.name} from {checkpoint} (step {self.init['step']})"
+                 + (f"; new: {', '.join(fresh)}" if fresh else ""))
 
     # -- the loop ------------------------------------------------------------------
 

@@ -76,6 +76,28 @@ def test_loudness_frames_and_note_events_line_up():
     assert events[3, 4] == 0 and events[5, 4] > 0  # time since note-off starts at the release
 
 
+def test_ensemble_chorus_renders_in_pieces_as_in_one_and_detunes_only_its_wet_part():
+    import torch
+
+    from synth_plugins.models.ddsp_nets import RATE, Ensemble
+
+    chorus = Ensemble(4)
+    sine = torch.sin(2 * np.pi * 440.0 * torch.arange(2 * RATE) / RATE)[None]
+    timbre = torch.zeros(1, 4)
+    with torch.no_grad():
+        whole = chorus(sine, timbre)
+        reach, cut = Ensemble.history(), 12345
+        pieces = torch.cat([chorus(sine[:, :cut], timbre),
+                            chorus(sine[:, cut:], timbre, start=cut, past=sine[:, cut - reach : cut])], dim=1)
+        assert torch.equal(whole, pieces)
+        chorus.mix.bias.fill_(-30.0)  # dry: the input untouched
+        assert torch.allclose(chorus(sine, timbre), sine, atol=1e-9)
+        chorus.mix.bias.fill_(30.0)  # all wet: two delays swinging at 0.7 and 1.1 Hz, pitch a few cents off
+        wet = chorus(sine, timbre)[0].numpy()
+    swing = [abs(cents(median_f0(wet[i : i + 2048], RATE, start=0.0), 440.0)) for i in range(2048, 2 * RATE - 2048, 2048)]
+    assert 3.0 < max(swing) < 25.0
+
+
 # -- neural-instrument -------------------------------------------------------------------------------
 
 def test_generation_is_deterministic_for_a_seed(host):

@@ -131,6 +131,52 @@ class Decoder(nn.Module):
         return audio + filtered_noise(noise, generator)
 
 
+class Ensemble(nn.Module):
+    """A two-voice chorus (modulated delays) mixed in per instrument: the detuned, beating sound of synth pads
+    and sections that one harmonic bank on one f0 cannot make.
+
+    The delays' motion is fixed; only the wet share is learned, from the timbre vector. The LFOs run on the
+    absolute sample index, so ``start`` (the first sample's index) keeps a render in pieces seamless.
+    """
+
+    RATES_HZ = (0.7, 1.1)
+    DEPTHS_S = (0.0020, 0.0015)  # peak pitch swing 2 pi r d: about 15 and 18 cents
+    PHASES = (0.0, math.pi / 2)
+    CENTRE_S = 0.012
+
+    def __init__(self, timbre_dim: int) -> None:
+        super().__init__()
+        self.mix = nn.Linear(timbre_dim, 1)
+        nn.init.zeros_(self.mix.weight)
+        nn.init.constant_(self.mix.bias, -3.0)  # 5% wet until fitted
+
+    @classmethod
+    def history(cls) -> int:
+        """Samples of past input the delays reach back to."""
+        return int(math.ceil((cls.CENTRE_S + max(cls.DEPTHS_S)) * RATE)) + 2
+
+    def wet_share(self, timbre: torch.Tensor) -> torch.Tensor:
+        return torch.sigmoid(self.mix(timbre))  # (B, 1)
+
+    def forward(self, audio: torch.Tensor, timbre: torch.Tensor, start: int = 0,
+                past: torch.Tensor | None = None) -> torch.Tensor:
+        """``audio`` (B, n) with ``past`` (B, history()) samples before it (silence if omitted)."""
+        n, reach = audio.shape[-1], self.history()
+        if past is None:
+            past = audio.new_zeros(audio.shape[0], reach)
+        padded = torch.cat([past[:, -reach:], audio], dim=-1)
+        t = torch.arange(n, device=audio.device, dtype=torch.float64)
+        wet = torch.zeros_like(audio)
+        for rate_hz, depth, phase in zip(self.RATES_HZ, self.DEPTHS_S, self.PHASES):
+            lfo = torch.sin((2 * math.pi * rate_hz / RATE) * (t + start) + phase)
+            position = t + reach - (self.CENTRE_S + depth * lfo) * RATE
+            index = position.floor().long()
+            frac = (position - index).to(audio.dtype)
+            wet = wet + padded[:, index] * (1 - frac) + padded[:, index + 1] * frac
+        share = self.wet_share(timbre)
+        return (1 - share) * audio + share * wet / len(self.RATES_HZ)
+
+
 class Envelope(nn.Module):
     """MIDI note events per frame -> the loudness curve (dB) the decoder is conditioned on."""
 
@@ -173,13 +219,14 @@ class NeuralInstrument(nn.Module):
     """Decoder plus envelope, timbre = family embedding + GM program embedding (0 = family only)."""
 
     def __init__(self, families: int, programs: int = 129, timbre_dim: int = 16, hidden: int = 192,
-                 harmonics: int = 60, noise_bands: int = 65) -> None:
+                 harmonics: int = 60, noise_bands: int = 65, ensemble: bool = False) -> None:
         super().__init__()
         self.family = nn.Embedding(families, timbre_dim)
         self.program = nn.Embedding(programs, timbre_dim)
         nn.init.zeros_(self.program.weight)  # an unseen program sounds like its family
         self.decoder = Decoder(timbre_dim, hidden, harmonics, noise_bands)
         self.envelope = Envelope(timbre_dim)
+        self.ensemble = Ensemble(timbre_dim) if ensemble else None
 
     def timbre(self, family: torch.Tensor, program: torch.Tensor) -> torch.Tensor:
         return self.family(family) + self.program(program)

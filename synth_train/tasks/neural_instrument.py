@@ -14,11 +14,13 @@ import numpy as np
 
 from synth_plugins.gm_names import FAMILIES
 
-from ..spectral import mr_stft_loss
+from ..spectral import mr_stft_loss, texture_distance
 from .note_synth import FRAMES, NoteSynthData, to_torch
 
-CONFIG = {"timbre_dim": 16, "hidden": 192, "harmonics": 60, "noise_bands": 65}
+CONFIG = {"timbre_dim": 16, "hidden": 192, "harmonics": 60, "noise_bands": 65, "ensemble": False}
 ENVELOPE_WEIGHT = 0.02  # per dB of loudness error
+TEXTURE_WEIGHT = 1.0
+ENSEMBLE_LR = 20.0  # times the base rate: the chorus mix is one small linear layer that starts far off
 
 
 class NeuralInstrumentTask:
@@ -38,14 +40,24 @@ class NeuralInstrumentTask:
         from synth_plugins.models.ddsp_nets import NeuralInstrument
 
         c = self.config
-        return NeuralInstrument(len(FAMILIES), 129, c["timbre_dim"], c["hidden"], c["harmonics"], c["noise_bands"])
+        return NeuralInstrument(len(FAMILIES), 129, c["timbre_dim"], c["hidden"], c["harmonics"], c["noise_bands"],
+                                ensemble=bool(c["ensemble"]))
+
+    def optimizer(self, model: Any, lr: float) -> Any:
+        import torch
+
+        rest = [p for name, p in model.named_parameters() if not name.startswith("ensemble.")]
+        groups = [{"params": rest, "lr": lr}]
+        if model.ensemble is not None:
+            groups.append({"params": list(model.ensemble.parameters()), "lr": ENSEMBLE_LR * lr, "weight_decay": 0.0})
+        return torch.optim.AdamW(groups, lr=lr, weight_decay=0.0)
 
     def train_batch(self, rng: np.random.Generator, batch_size: int) -> Any:
         batch = self.data.train_batch(rng, batch_size)
         batch["program"] = np.where(rng.random(batch_size) < 0.2, 0, batch["program"])
         return batch
 
-    def losses(self, model: Any, batch: dict[str, Any], audio_key: str = "gained") -> tuple[Any, Any]:
+    def losses(self, model: Any, batch: dict[str, Any], audio_key: str = "gained") -> tuple[Any, Any, Any]:
         import torch
 
         from synth_plugins.models.ddsp_nets import loudness_db, midi_to_hz, note_events
@@ -57,25 +69,34 @@ class NeuralInstrumentTask:
         audio = model.decoder(f0, loud, timbre)
         events = note_events(FRAMES, batch["hold"], batch["velocity"], batch["pitch"])
         envelope = (model.envelope(events, timbre) - loudness_db(batch["audio"])).abs().mean()
-        return mr_stft_loss(audio, target), envelope
+        texture = audio.new_zeros(())
+        if model.ensemble is not None:
+            # the chorus mix learns only from texture (detached input): the MR-STFT loss punishes any beating
+            # whose phase differs from the recording's, so it would always turn the chorus off
+            texture = texture_distance(model.ensemble(audio.detach(), timbre.detach()), target)
+        return mr_stft_loss(audio, target), envelope, texture
 
     def loss(self, model: Any, batch: Any, device: str) -> Any:
-        spectral, envelope = self.losses(model, to_torch(batch, device))
-        return spectral + ENVELOPE_WEIGHT * envelope
+        spectral, envelope, texture = self.losses(model, to_torch(batch, device))
+        return spectral + ENVELOPE_WEIGHT * envelope + TEXTURE_WEIGHT * texture
 
     def validate(self, model: Any, device: str) -> dict[str, Any]:
         import torch
 
         val = self.data.sets["val"]
         rows = val.stratified(8, seed=5)
-        spectral, envelope = [], []
+        spectral, envelope, texture = [], [], []
         with torch.inference_mode():
             for chunk in np.array_split(rows, 4):
-                s, e = self.losses(model, to_torch(val.take(chunk), device), audio_key="audio")
+                s, e, t = self.losses(model, to_torch(val.take(chunk), device), audio_key="audio")
                 spectral.append(float(s))
                 envelope.append(float(e))
+                texture.append(float(t))
         s, e = float(np.mean(spectral)), float(np.mean(envelope))
-        return {"score": round(-s, 4), "mr_stft": round(s, 4), "envelope_db": round(e, 3)}
+        report = {"score": round(-s, 4), "mr_stft": round(s, 4), "envelope_db": round(e, 3)}
+        if model.ensemble is not None:
+            report["texture"] = round(float(np.mean(texture)), 4)
+        return report
 
     def card(self) -> dict[str, Any]:
         return {
@@ -84,7 +105,9 @@ class NeuralInstrumentTask:
             "programs": sorted({int(p) - 1 for p in self.data.sets["train"].program}),
             "data": self.data.data_card(),
             "loss": "multi-resolution STFT (linear + log magnitude, FFT 64-2048) with teacher-forced loudness, "
-                    f"plus {ENVELOPE_WEIGHT} x envelope L1 in dB",
+                    f"plus {ENVELOPE_WEIGHT} x envelope L1 in dB"
+                    + (f"; the chorus mix alone: {TEXTURE_WEIGHT} x log-mel flicker distance (64 bands, FFT 2048)"
+                       if self.config["ensemble"] else ""),
             "validation": "80 val-split notes (8 per family, GM programs never trained: family embedding only); "
                           "score = -MR-STFT",
         }

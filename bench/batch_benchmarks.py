@@ -26,6 +26,7 @@ import os
 import platform
 import shutil
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -94,6 +95,11 @@ def main() -> None:
                         help="which measurements to run")
     parser.add_argument("--out", default="bench/results/batch.json")
     args = parser.parse_args()
+    # A wheel install ships bytecode; an editable one, run with PYTHONDONTWRITEBYTECODE set (as on this
+    # machine), would recompile every module in the supervisor and in each worker at every start.
+    repo = Path(__file__).resolve().parents[1]
+    subprocess.run([sys.executable, "-m", "compileall", "-q", *(str(repo / d) for d in ("host", "synth_plugins",
+                    "plugin_specs"))], check=True)
     audio = args.files * args.seconds
     parts = set(args.parts)
     previous = json.loads(Path(args.out).read_text()) if Path(args.out).exists() else {}

@@ -13,6 +13,8 @@ import soundfile as sf
 
 from plugin_specs import AudioInputError, OutputError
 
+from .arrays import interleave
+
 READ_EXTENSIONS = {".wav", ".wave", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".aif", ".aiff", ".aifc"}
 # output format name -> (libsndfile major format, allowed subtypes, default subtype, file extension)
 WRITE_FORMATS: dict[str, tuple[str, tuple[str, ...], str, str]] = {
@@ -155,7 +157,7 @@ def resampled(blocks: Iterator[np.ndarray], source: int, target: int, channels: 
 
     resampler = soxr.ResampleStream(source, target, channels, dtype="float32", quality="VHQ")
     for block in blocks:
-        out = resampler.resample_chunk(np.ascontiguousarray(block.T, dtype=np.float32))
+        out = resampler.resample_chunk(interleave(block).reshape(-1, channels))
         if out.shape[0]:
             yield np.ascontiguousarray(out.T)
     rest = resampler.resample_chunk(np.zeros((0, channels), np.float32), last=True)

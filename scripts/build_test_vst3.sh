@@ -23,7 +23,7 @@ log() { printf '[build_test_vst3] %s\n' "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 
 [ $# -eq 1 ] || { echo "usage: $0 OUTDIR" >&2; exit 2; }
-OUTDIR=$1
+OUTDIR=$(realpath -m "$1")  # absolute: the build runs in a temporary directory
 PLUGIN=${PLUGIN:-3BandEQ}
 WITH_UI=${WITH_UI:-0}
 BUNDLE="$PLUGIN.vst3"

@@ -28,6 +28,11 @@ def latents(seed: int, count: int, size: int) -> np.ndarray:
     return np.stack([np.random.default_rng([int(seed), i]).standard_normal(size) for i in range(count)]).astype(np.float32)
 
 
+def noises(seed: int, count: int, size: int) -> np.ndarray:
+    """The white noise each hit's noise branch filters; row i depends only on (seed, i), like its latent."""
+    return np.stack([np.random.default_rng([int(seed), i, 1]).standard_normal(size) for i in range(count)]).astype(np.float32)
+
+
 def slerp(a: np.ndarray, b: np.ndarray, t: float) -> np.ndarray:
     """Great-circle interpolation: intermediate latents keep the norm the generator was trained on."""
     cos = float(np.dot(a, b) / (np.linalg.norm(a) * np.linalg.norm(b)))
@@ -78,12 +83,18 @@ class DrumGAN(Generator):
         """Values per hit in a latent."""
         return int(self.load(self.device).latent)
 
-    def from_latents(self, z: np.ndarray, classes: Sequence[str], sample_rate: int) -> np.ndarray:
-        """``(count, samples)`` hits at ``sample_rate`` for latents ``z`` (count, latent_size()) and class names."""
+    def from_latents(self, z: np.ndarray, classes: Sequence[str], sample_rate: int,
+                     noise: np.ndarray | None = None) -> np.ndarray:
+        """``(count, samples)`` hits at ``sample_rate`` for latents ``z`` (count, latent_size()) and class names;
+        ``noise`` (count, 8192) is the white noise the hats' and cymbals' noise branch filters (one fixed draw
+        for all if omitted)."""
         import torch
 
-        from .models.drum_gan_nets import RATE
+        from .models.drum_gan_nets import RATE, SAMPLES
         from .resampling import resample
+
+        if noise is not None and np.shape(noise) != (len(z), SAMPLES):
+            raise ParameterError(f"drum-gan: noise must be (count, {SAMPLES}), got {np.shape(noise)}")
 
         for name in classes:
             if name not in DRUM_CLASSES:
@@ -91,20 +102,28 @@ class DrumGAN(Generator):
         model = self.load(self.device)
         labels = torch.tensor([DRUM_CLASSES.index(c) for c in classes], device=self._device)
         with torch.inference_mode(), one_thread():
-            hits = model(torch.from_numpy(np.ascontiguousarray(z)).to(self._device), labels).cpu().numpy()
+            white = None if noise is None else torch.from_numpy(np.ascontiguousarray(noise)).to(self._device)
+            hits = model(torch.from_numpy(np.ascontiguousarray(z)).to(self._device), labels, white).cpu().numpy()
         hits *= np.float32(10 ** (self.params["gain_db"] / 20))
         return hits if sample_rate == RATE else resample(hits, RATE, sample_rate)
 
     def one_shots(self, drum_class: str, count: int, seed: int, sample_rate: int) -> np.ndarray:
         """``count`` different hits of one class; hit i is the same for any ``count`` > i."""
-        return self.from_latents(latents(seed, count, self.latent_size()), [drum_class] * count, sample_rate)
+        return self.from_latents(latents(seed, count, self.latent_size()), [drum_class] * count, sample_rate,
+                                 noises(seed, count, self._samples()))
+
+    def _samples(self) -> int:
+        from .models.drum_gan_nets import SAMPLES
+
+        return SAMPLES
 
     def walk(self, drum_class: str, seed_a: int, seed_b: int, steps: int, sample_rate: int) -> np.ndarray:
         """``steps`` hits morphing from seed_a's hit to seed_b's."""
         size = self.latent_size()
         a, b = latents(seed_a, 1, size)[0], latents(seed_b, 1, size)[0]
         z = np.stack([slerp(a, b, t) for t in np.linspace(0.0, 1.0, steps)]).astype(np.float32)
-        return self.from_latents(z, [drum_class] * steps, sample_rate)
+        noise = np.repeat(noises(seed_a, 1, self._samples()), steps, axis=0)  # one noise along the walk
+        return self.from_latents(z, [drum_class] * steps, sample_rate, noise)
 
     def generate(self, duration: float, sample_rate: int, seed: int = 0,
                  notes: Sequence[Any] | None = None) -> np.ndarray:
@@ -119,7 +138,8 @@ class DrumGAN(Generator):
         hits = [note for note in as_notes(notes, self.info.id) if int(round(note.pitch)) in GM_DRUM_KEYS]
         if hits:
             shots = self.from_latents(latents(seed, len(hits), self.latent_size()),
-                                      [GM_DRUM_KEYS[int(round(h.pitch))] for h in hits], sample_rate)
+                                      [GM_DRUM_KEYS[int(round(h.pitch))] for h in hits], sample_rate,
+                                      noises(seed, len(hits), self._samples()))
             for note, shot in zip(hits, shots):
                 at = int(round(note.start * sample_rate))
                 if at < n:

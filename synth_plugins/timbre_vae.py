@@ -27,7 +27,7 @@ def build_vae(card: dict[str, Any]) -> Any:
 
     c = card["config"]
     return TimbreVAE(c["latent"], c["mfcc"], c["hidden"], c["harmonics"], c["noise_bands"], c["mels"],
-                     anchors=len(card["anchors"]))
+                     anchors=len(card["anchors"]), ensemble=bool(c.get("ensemble", False)))
 
 
 def load_vae(device: str = "cpu") -> tuple[Any, dict[str, Any]]:
@@ -120,7 +120,7 @@ class TimbreTransfer(Effect):
 
         p = self.params
         z = timbre_vector(self.model, self.card, p["timbre"], p["blend_with"], p["blend"], p["seed"], self.info.id)
-        self.stream = TransferStream(self.model.decoder, z, p["seed"])
+        self.stream = TransferStream(self.model.decoder, z, p["seed"], self.model.ensemble)
 
     def set_parameter(self, name: str, value: Any) -> None:
         super().set_parameter(name, value)

@@ -34,10 +34,12 @@ def chunk_loudness(segment: np.ndarray) -> np.ndarray:
 
 
 class TransferStream:
-    def __init__(self, decoder: Any, timbre: Any, seed: int) -> None:
+    def __init__(self, decoder: Any, timbre: Any, seed: int, ensemble: Any = None) -> None:
         import torch
 
-        self.decoder, self.timbre, self.shift = decoder, timbre, 1.0
+        self.decoder, self.timbre, self.shift, self.ensemble = decoder, timbre, 1.0, ensemble
+        self.made = 0  # samples synthesised so far: the chorus's clock
+        self.dry: Any = None  # the chorus's reach of past synthesised samples
         self.history = np.zeros(CONTEXT, np.float32)
         self.pending = np.zeros(0, np.float32)
         self.queue = np.zeros(CHUNK + LOOKAHEAD, np.float32)  # the reported latency, as leading silence
@@ -83,4 +85,9 @@ class TransferStream:
             harmonics, noise = harmonics * gate, noise * gate
             audio, self.phase = harmonic_bank(f0_t, harmonics, self.phase)
             audio = audio + filtered_noise(noise, self.generator)
+            if self.ensemble is not None:
+                dry = audio
+                audio = self.ensemble(dry, self.timbre[None], start=self.made, past=self.dry)
+                self.dry = dry[:, -self.ensemble.history() :]  # a chunk outreaches the delays
+        self.made += CHUNK
         return audio[0].numpy().astype(np.float32)

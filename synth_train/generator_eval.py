@@ -145,7 +145,10 @@ def evaluate_note_generator(model: str, corpus: Path, device: str = "cpu") -> di
             loud = loudness_db(x)
             f0 = midi_to_hz(torch.tensor([note.pitch]))[:, None].expand(-1, FRAMES)
             timbre = generator.timbre(i)[None] if model == "neural-instrument" else generator.model.encode(x)[0]
-            decoded = generator.model.decoder(f0, loud, timbre, torch.Generator().manual_seed(i))[0].numpy()
+            decoded = generator.model.decoder(f0, loud, timbre, torch.Generator().manual_seed(i))
+            if getattr(generator.model, "ensemble", None) is not None:  # what the plugin plays includes the chorus
+                decoded = generator.model.ensemble(decoded, timbre)
+            decoded = decoded[0].numpy()
             baseline = additive_baseline(f0, loud)[0].numpy()
         decoded_hits.append(top_label(judges["instrument-classifier"], decoded) == family)
         recon.append(multi_resolution_stft_distance(real, decoded))

@@ -145,6 +145,7 @@ class Trainer:
         tensors = load_file(str(checkpoint))
         if any(k.startswith("model.") for k in tensors):  # a checkpoint; else a run's best.safetensors
             tensors = {k[6:]: v for k, v in tensors.items() if k.startswith("model.")}
+        tensors = _placed(self.model, tensors)
         result = self.model.load_state_dict(tensors, strict=False)
         if result.unexpected_keys:
             raise ValueError(f"{checkpoint}: weights the model has no place for: {', '.join(result.unexpected_keys[:4])}")
@@ -262,3 +263,15 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, np.ndarray):
         return value.tolist()
     raise TypeError(f"cannot serialise {type(value).__name__}")
+
+
+def _placed(model: Any, tensors: dict[str, Any]) -> dict[str, Any]:
+    """``tensors`` keyed for ``model``: shipped weights hold only the exported part (a GAN's generator), so
+    names that fit none of the model's own but all of one child's get that child's prefix."""
+    own = model.state_dict()
+    if any(k in own for k in tensors):
+        return tensors
+    for name, _ in model.named_children():
+        if all(f"{name}.{k}" in own for k in tensors):
+            return {f"{name}.{k}": v for k, v in tensors.items()}
+    return tensors

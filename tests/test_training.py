@@ -89,3 +89,52 @@ def test_init_fine_tunes_from_another_runs_weights_with_a_fresh_schedule(task, t
     assert card["training"]["steps"] == 3 and card["training"]["init"]["step"] == 4
     again = Trainer(task, tiny(3, seed=5), tmp_path / "tuned", log=lambda m: None)
     assert again.resume() and again.init == tuned.init  # a resumed fine-tune still knows where it began
+
+
+def test_a_gan_fine_tune_starts_from_shipped_generator_weights_and_can_warm_its_critics_alone(small_corpus, tmp_path):
+    """Shipped drum-gan weights hold only the generator: init places them, and critics_only trains the
+    critics against that fixed generator before a full fine-tune."""
+    from safetensors.torch import save_file
+
+    from synth_train.tasks.drum_gan import DrumGANTask
+
+    gan = DrumGANTask(small_corpus)
+    if any(len(gan.real[s][0]) == 0 for s in ("train", "val")):
+        pytest.skip("the small corpus has no drum hits in a split")
+    donor = gan.build_model()
+    shipped = tmp_path / "drum-gan.safetensors"
+    save_file({k: v.contiguous() for k, v in donor.generator.state_dict().items()}, str(shipped))
+    settings = TrainConfig(steps=3, batch_size=2, lr=1e-3, seed=0, val_every=5, checkpoint_every=5, threads=1,
+                           extra={"critics_only": True, "frozen_norm": True})
+    warm = Trainer(gan, settings, tmp_path / "critics", log=lambda m: None)
+    warm.initialise(shipped)
+    assert warm.init["new_modules"] and all(m.startswith(("wave.", "spectral.")) for m in warm.init["new_modules"])
+    critics_before = {k: v.clone() for k, v in warm.model.state_dict().items() if not k.startswith("generator.")}
+    warm.run()
+    after = warm.model.state_dict()
+    for k, v in donor.generator.state_dict().items():
+        assert np.array_equal(after[f"generator.{k}"].numpy(), v.numpy()), k  # the generator did not move
+    assert any(not np.array_equal(after[k].numpy(), v.numpy()) for k, v in critics_before.items())
+
+
+def test_anchor_fitting_moves_only_the_named_anchors_and_keeps_them_on_export(small_corpus, tmp_path):
+    import torch
+    from safetensors.torch import save_file
+
+    from synth_train.tasks.timbre_vae import TimbreVAETask
+
+    vae = TimbreVAETask(small_corpus)
+    trained = {k: v.contiguous() for k, v in vae.build_model().state_dict().items()}
+    trained["anchors"] = 0.1 * torch.randn(trained["anchors"].shape, generator=torch.Generator().manual_seed(0))
+    save_file(trained, str(tmp_path / "vae.safetensors"))
+    settings = TrainConfig(steps=3, batch_size=2, lr=1e-2, seed=0, val_every=5, checkpoint_every=5, threads=1,
+                           extra={"fit_anchors": True})
+    fit = Trainer(vae, settings, tmp_path / "fit", log=lambda m: None)
+    fit.initialise(tmp_path / "vae.safetensors")
+    assert [n for n, p in fit.model.named_parameters() if p.requires_grad] == ["anchors"]
+    fit.run()
+    after = fit.model.state_dict()
+    assert [k for k, v in trained.items() if not torch.equal(after[k], v)] == ["anchors"]
+    shipped = vae.exported(fit.model)
+    assert torch.equal(shipped.anchors, after["anchors"]) and "anchors" in dict(shipped.named_buffers())
+    assert "the anchors alone" in vae.card()["loss"]

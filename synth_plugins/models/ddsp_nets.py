@@ -236,7 +236,7 @@ class TimbreVAE(nn.Module):
     """Encoder from MFCC + loudness frames to a global latent z; the same decoder and envelope read z."""
 
     def __init__(self, latent: int = 16, mfcc: int = 30, hidden: int = 192, harmonics: int = 60,
-                 noise_bands: int = 65, mels: int = 80, anchors: int = 0) -> None:
+                 noise_bands: int = 65, mels: int = 80, anchors: int = 0, ensemble: bool = False) -> None:
         super().__init__()
         self.register_buffer("anchors", torch.zeros(anchors, latent))  # mean z of named instruments
         self.latent, self.mfcc, self.mels = latent, mfcc, mels
@@ -244,6 +244,7 @@ class TimbreVAE(nn.Module):
         self.to_stats = nn.Linear(256, 2 * latent)
         self.decoder = Decoder(latent, hidden, harmonics, noise_bands)
         self.envelope = Envelope(latent)
+        self.ensemble = Ensemble(latent) if ensemble else None
         self.register_buffer("mel_basis", mel_filters(mels), persistent=False)
         self.register_buffer("dct", dct_matrix(mels, mfcc), persistent=False)
 

@@ -1,7 +1,10 @@
 """drum-gan: a class-conditional WaveGAN-style generator of 0.51 s drum one-shots at 16 kHz.
 
 The generator upsamples a latent and a class embedding with nearest-neighbour steps and convolutions
-(no transposed convolutions, so no checkerboard whine). Two discriminators judge the result: one on the
+(no transposed convolutions, so no checkerboard whine). Beside that waveform path, a filtered-noise branch
+shapes white noise with a time-varying spectral mask read from the generator's 256-frame features: hats and
+cymbals are mostly bright noise, which the eight-channel last convolutions could not make (their hits came
+out an octave dull and an open hat passed for a clap). Two discriminators judge the result: one on the
 waveform (attack shape, phase) and one on the log-mel spectrogram (the decay's colour). Both condition on
 the class by projection and also predict it, so every class keeps its own character.
 """
@@ -16,6 +19,7 @@ from torch.nn.utils.parametrizations import spectral_norm
 RATE = 16000
 SAMPLES = 8192
 LATENT = 64
+NOISE_FFT, NOISE_HOP = 128, 32  # 65 bins of 125 Hz; the mask changes every 2 ms
 
 
 class Generator(nn.Module):
@@ -37,11 +41,31 @@ class Generator(nn.Module):
         # a learned output level per class (starts at 1)
         self.gain = nn.Embedding(classes, 1)
         nn.init.zeros_(self.gain.weight)
+        # filtered noise: a per-frame mask over the noise's STFT bins, from the 256-long features; it starts
+        # flat, about 43 dB under full scale, so weights trained without it load (with that faint noise floor
+        # until fine-tuned: synth_train/recipes/drum-gan-critics.json, then drum-gan-noise.json)
+        self.noise_mask = nn.Conv1d(widths[2], NOISE_FFT // 2 + 1, 3, padding=1)
+        nn.init.zeros_(self.noise_mask.weight)
+        nn.init.constant_(self.noise_mask.bias, -5.0)
+        fixed = torch.randn(SAMPLES, generator=torch.Generator().manual_seed(0))
+        self.register_buffer("fixed_noise", fixed, persistent=False)
 
-    def forward(self, z: torch.Tensor, label: torch.Tensor) -> torch.Tensor:
+    def forward(self, z: torch.Tensor, label: torch.Tensor, noise: torch.Tensor | None = None) -> torch.Tensor:
+        """Hits for latents ``z`` and class indices; ``noise`` (hits, SAMPLES) is the white noise the noise
+        branch filters (one fixed draw for every hit if omitted)."""
         x = self.project(torch.cat([z, self.embed(label)], dim=-1)).view(-1, self.width, self.start)
-        x = self.final(self.blocks(F.leaky_relu(x, 0.2)))[:, 0]
-        return torch.tanh(x) * torch.exp(self.gain(label))
+        h = self.blocks[:2](F.leaky_relu(x, 0.2))
+        wave = self.final(self.blocks[2:](h))[:, 0]
+        if noise is None:
+            noise = self.fixed_noise.expand(len(z), -1)
+        return torch.tanh(wave + self.filtered_noise(h, noise)) * torch.exp(self.gain(label))
+
+    def filtered_noise(self, features: torch.Tensor, noise: torch.Tensor) -> torch.Tensor:
+        mask = F.softplus(self.noise_mask(features))  # (hits, bins, 256): one frame per NOISE_HOP samples
+        mask = F.pad(mask, (0, 1), mode="replicate")  # the centred STFT has one frame more
+        window = torch.hann_window(NOISE_FFT, device=noise.device)
+        spec = torch.stft(noise, NOISE_FFT, NOISE_HOP, window=window, return_complex=True)
+        return torch.istft(spec * mask, NOISE_FFT, NOISE_HOP, window=window, length=noise.shape[-1])
 
 
 class WaveDiscriminator(nn.Module):

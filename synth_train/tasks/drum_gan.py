@@ -31,6 +31,7 @@ CONFIG = {"width": 128, "kernel": 9, "disc_width": 24}
 FEATURE_MATCHING = 2.0
 AUX_CLASS = 1.0
 SPECTRAL_BALANCE = 0.0  # the first 9000 steps ran without it; the shipped recipe adds it (see the card)
+PROFILE = 0.0
 DIVERSITY = 0.0
 LATENT_L1 = 2 / np.sqrt(np.pi)  # mean |z - z'| of two independent unit normals
 
@@ -93,6 +94,16 @@ def logmel(audio: Any) -> Any:
     return torch.log(mel_power(audio) + 1e-5)
 
 
+def class_frechet(fake: np.ndarray, fake_labels: np.ndarray, real: np.ndarray, real_labels: np.ndarray) -> float:
+    """Mean over classes of the Frechet distance between diagonal Gaussians of each class's embeddings: a
+    generator whose toms turned into kicks can keep the pooled distance low, but not this one."""
+    out = []
+    for c in np.unique(real_labels):
+        a, b = fake[fake_labels == c], real[real_labels == c]
+        out.append(float(((a.mean(0) - b.mean(0)) ** 2).sum() + ((a.std(0) - b.std(0)) ** 2).sum()))
+    return float(np.mean(out))
+
+
 def logmel_stats(audio: Any) -> Any:
     """Per-hit embedding for the Frechet score: mean and std of a 40-band log-mel over time."""
     import torch
@@ -112,18 +123,23 @@ class DrumGANTask:
         self.real = {split: hits(self.bank, split, SAMPLES) for split in ("train", "val", "test")}
         self._val_embed: np.ndarray | None = None
         self.spectral_balance, self.diversity, self.frozen_norm = SPECTRAL_BALANCE, DIVERSITY, False
-        self.aux_class = AUX_CLASS
+        self.aux_class, self.profile, self.critics_only = AUX_CLASS, PROFILE, False
         self._targets: Any = None
+        self._profiles: Any = None
         self._spread: float | None = None
 
     def configure(self, extra: dict[str, Any]) -> None:
-        known = {"spectral_balance", "diversity", "frozen_norm", "aux_class"}
+        known = {"spectral_balance", "profile", "diversity", "frozen_norm", "aux_class", "critics_only"}
         if set(extra) - known:
             raise ValueError(f"drum-gan: unknown extra settings {sorted(set(extra) - known)} (known: {sorted(known)})")
         self.spectral_balance = float(extra.get("spectral_balance", SPECTRAL_BALANCE))
+        self.profile = float(extra.get("profile", PROFILE))
         self.diversity = float(extra.get("diversity", DIVERSITY))
         self.frozen_norm = bool(extra.get("frozen_norm", False))
         self.aux_class = float(extra.get("aux_class", AUX_CLASS))  # the generator's weight on being named right
+        # train the critics alone against a fixed generator: shipped weights hold no critics, so a fine-tune
+        # from them first needs critics that already know real hits from that generator's
+        self.critics_only = bool(extra.get("critics_only", False))
 
     def real_spread(self) -> float:
         """Mean log-mel L1 distance between two real training hits of one class, per unit of latent distance."""
@@ -153,6 +169,17 @@ class DrumGANTask:
             self._targets = torch.stack([prof[torch.from_numpy(labels == c)].mean(0) for c in range(len(DRUM_CLASSES))])
         return self._targets.to(device)
 
+    def profile_targets(self, device: str) -> Any:
+        """Per class, the mean log-mel spectrogram of its real training hits (un-augmented): (classes, 40, frames)."""
+        import torch
+
+        if self._profiles is None:
+            audio, labels = self.real["train"]
+            with torch.no_grad():
+                mel = torch.cat([logmel(torch.from_numpy(audio[i : i + 256])) for i in range(0, len(audio), 256)])
+            self._profiles = torch.stack([mel[torch.from_numpy(labels == c)].mean(0) for c in range(len(DRUM_CLASSES))])
+        return self._profiles.to(device)
+
     def build_model(self) -> Any:
         from synth_plugins.models.drum_gan_nets import DrumGAN
 
@@ -177,19 +204,21 @@ class DrumGANTask:
         rows = [int(rng.choice(np.nonzero(labels == c)[0])) for c in classes]
         real = np.stack([augment_hit(audio[r], rng) for r in rows])
         z = rng.standard_normal((batch_size, LATENT)).astype(np.float32)
-        return real, classes.astype(np.int64), z
+        noise = rng.standard_normal((batch_size, len(audio[0]))).astype(np.float32)
+        return real, classes.astype(np.int64), z, noise
 
     def loss(self, model: Any, batch: Any, device: str) -> Any:
         import torch
         import torch.nn.functional as F
         from torch.func import functional_call
 
-        real, labels, z = (torch.from_numpy(b).to(device) for b in batch)
+        real, labels, z, noise = (torch.from_numpy(b).to(device) for b in batch)
         if self.frozen_norm:
             for m in model.generator.modules():
                 if isinstance(m, torch.nn.BatchNorm1d):
                     m.eval()
-        fake = model.generator(z, labels)
+        with torch.set_grad_enabled(not self.critics_only):
+            fake = model.generator(z, labels, noise)
         total = real.new_zeros(())
         for disc in (model.wave, model.spectral):
             # discriminator: hinge on real vs a detached fake, and learn to name the class of real hits
@@ -197,19 +226,27 @@ class DrumGANTask:
             score_fake, _, _ = disc(fake.detach(), labels)
             total = total + F.relu(1 - score_real).mean() + F.relu(1 + score_fake).mean()
             total = total + AUX_CLASS * F.cross_entropy(logits_real, labels)
+            if self.critics_only:
+                continue
             # generator: through a frozen copy of the discriminator's weights
             frozen = {k: v.detach() for k, v in disc.named_parameters()}
             score_g, logits_g, feats_g = functional_call(disc, frozen, (fake, labels))
             matching = sum((fg - fr.detach()).abs().mean() for fg, fr in zip(feats_g, feats_real)) / len(feats_g)
             total = total - score_g.mean() + FEATURE_MATCHING * matching + self.aux_class * F.cross_entropy(logits_g, labels)
+        if self.critics_only:
+            return total
         if self.spectral_balance:
             targets, prof = self.balance_targets(device), balance(fake)
             present = labels.unique()
             gap = torch.stack([(prof[labels == c].mean(0) - targets[c]).abs().mean() for c in present])
             total = total + self.spectral_balance * gap.mean()
+        if self.profile:
+            targets, mel = self.profile_targets(device), logmel(fake)
+            gap = torch.stack([(mel[labels == c].mean(0) - targets[c]).abs().mean() for c in labels.unique()])
+            total = total + self.profile * gap.mean()
         if self.diversity:
             z2 = torch.randn(z.shape, device=device)
-            fake2 = model.generator(z2, labels)
+            fake2 = model.generator(z2, labels, torch.randn(noise.shape, device=device))
             ratio = (logmel(fake) - logmel(fake2)).abs().mean(dim=(1, 2)) / (z - z2).abs().mean(1)
             total = total - self.diversity * ratio.clamp(max=self.real_spread()).mean() / self.real_spread()
         return total
@@ -217,12 +254,13 @@ class DrumGANTask:
     def generate(self, generator: Any, labels: np.ndarray, seed: int, device: str) -> np.ndarray:
         import torch
 
-        from synth_plugins.models.drum_gan_nets import LATENT
+        from synth_plugins.models.drum_gan_nets import LATENT, SAMPLES
 
-        z = np.random.default_rng(seed).standard_normal((len(labels), LATENT)).astype(np.float32)
-        z = torch.from_numpy(z)
+        rng = np.random.default_rng(seed)
+        z = torch.from_numpy(rng.standard_normal((len(labels), LATENT)).astype(np.float32))
+        noise = torch.from_numpy(rng.standard_normal((len(labels), SAMPLES)).astype(np.float32))
         with torch.inference_mode():
-            return generator(z.to(device), torch.from_numpy(labels).to(device)).cpu().numpy()
+            return generator(z.to(device), torch.from_numpy(labels).to(device), noise.to(device)).cpu().numpy()
 
     def validate(self, model: Any, device: str) -> dict[str, Any]:
         audio, labels = self.real["val"]
@@ -233,8 +271,11 @@ class DrumGANTask:
         model.generator.train()
         from ..generator_eval import frechet
 
-        distance = frechet(logmel_stats(fake), self._val_embed)
-        return {"score": round(-distance, 3), "frechet_logmel": round(distance, 3)}
+        embedded = logmel_stats(fake)
+        distance = frechet(embedded, self._val_embed)
+        per_class = class_frechet(embedded, labels, self._val_embed, labels)
+        return {"score": round(-(distance + per_class), 3), "frechet_logmel": round(distance, 3),
+                "class_frechet_logmel": round(per_class, 3)}
 
     def card(self) -> dict[str, Any]:
         from synth_plugins.models.drum_gan_nets import LATENT, RATE, SAMPLES
@@ -249,8 +290,10 @@ class DrumGANTask:
                     f"{self.aux_class} x (generator)"
                     + (f", {self.spectral_balance} x per-class spectral balance (40 log-mel shares)"
                        if self.spectral_balance else "")
+                    + (f", {self.profile} x per-class mean log-mel spectrogram L1" if self.profile else "")
                     + (f", {self.diversity} x diversity (log-mel distance per latent distance, capped at the real "
                        f"hits' {self.real_spread():.2f})" if self.diversity else "")
                     + ("; generator batch norms frozen" if self.frozen_norm else ""),
-            "validation": "Frechet distance of log-mel mean/std embeddings, generated vs val-split real hits",
+            "validation": "Frechet distance of log-mel mean/std embeddings, generated vs val-split real hits, plus "
+                          "the mean over classes of a per-class (diagonal) Frechet distance of the same embeddings",
         }

@@ -14,13 +14,13 @@ import numpy as np
 
 from synth_plugins.gm_names import FAMILIES
 
-from ..spectral import mr_stft_loss, texture_distance
-from .note_synth import FRAMES, NoteSynthData, to_torch
+from ..spectral import mr_stft_loss
+from .note_synth import (FRAMES, TEXTURE_WEIGHT, NoteSynthData, ensemble_texture, optimizer_with_ensemble,
+                         to_torch)
 
 CONFIG = {"timbre_dim": 16, "hidden": 192, "harmonics": 60, "noise_bands": 65, "ensemble": False}
 ENVELOPE_WEIGHT = 0.02  # per dB of loudness error
-TEXTURE_WEIGHT = 1.0
-ENSEMBLE_LR = 20.0  # times the base rate: the chorus mix is one small linear layer that starts far off
+
 
 
 class NeuralInstrumentTask:
@@ -44,13 +44,7 @@ class NeuralInstrumentTask:
                                 ensemble=bool(c["ensemble"]))
 
     def optimizer(self, model: Any, lr: float) -> Any:
-        import torch
-
-        rest = [p for name, p in model.named_parameters() if not name.startswith("ensemble.")]
-        groups = [{"params": rest, "lr": lr}]
-        if model.ensemble is not None:
-            groups.append({"params": list(model.ensemble.parameters()), "lr": ENSEMBLE_LR * lr, "weight_decay": 0.0})
-        return torch.optim.AdamW(groups, lr=lr, weight_decay=0.0)
+        return optimizer_with_ensemble(model, lr)
 
     def train_batch(self, rng: np.random.Generator, batch_size: int) -> Any:
         batch = self.data.train_batch(rng, batch_size)
@@ -58,8 +52,6 @@ class NeuralInstrumentTask:
         return batch
 
     def losses(self, model: Any, batch: dict[str, Any], audio_key: str = "gained") -> tuple[Any, Any, Any]:
-        import torch
-
         from synth_plugins.models.ddsp_nets import loudness_db, midi_to_hz, note_events
 
         target = batch[audio_key]
@@ -69,12 +61,7 @@ class NeuralInstrumentTask:
         audio = model.decoder(f0, loud, timbre)
         events = note_events(FRAMES, batch["hold"], batch["velocity"], batch["pitch"])
         envelope = (model.envelope(events, timbre) - loudness_db(batch["audio"])).abs().mean()
-        texture = audio.new_zeros(())
-        if model.ensemble is not None:
-            # the chorus mix learns only from texture (detached input): the MR-STFT loss punishes any beating
-            # whose phase differs from the recording's, so it would always turn the chorus off
-            texture = texture_distance(model.ensemble(audio.detach(), timbre.detach()), target)
-        return mr_stft_loss(audio, target), envelope, texture
+        return mr_stft_loss(audio, target), envelope, ensemble_texture(model, audio, timbre, target)
 
     def loss(self, model: Any, batch: Any, device: str) -> Any:
         spectral, envelope, texture = self.losses(model, to_torch(batch, device))

@@ -86,3 +86,29 @@ class NoteSynthData:
                 "soundfonts": train.soundfonts, "licences": train.licences,
                 "selection": "train-split corpus notes of the ten pitched families rendered without an "
                              "augmentation chain; random level +-6 dB on the decoder path"}
+
+
+ENSEMBLE_LR = 20.0  # times the base rate: the chorus mix is one small linear layer that starts far off
+TEXTURE_WEIGHT = 1.0
+
+
+def optimizer_with_ensemble(model: Any, lr: float) -> Any:
+    """AdamW (no decay) with the chorus mix, if the model has one, on its own faster rate."""
+    import torch
+
+    rest = [p for name, p in model.named_parameters() if not name.startswith("ensemble.")]
+    groups = [{"params": rest, "lr": lr}]
+    if model.ensemble is not None:
+        groups.append({"params": list(model.ensemble.parameters()), "lr": ENSEMBLE_LR * lr})
+    return torch.optim.AdamW(groups, lr=lr, weight_decay=0.0)
+
+
+def ensemble_texture(model: Any, audio: Any, timbre: Any, target: Any) -> Any:
+    """The chorus mix's loss, on detached decoder output and timbre: only the mix learns from it. The MR-STFT
+    loss punishes any beating whose phase differs from the recording's, so it would always turn the chorus
+    off; the flicker of log-mel bands is blind to that phase."""
+    from ..spectral import texture_distance
+
+    if model.ensemble is None:
+        return audio.new_zeros(())
+    return texture_distance(model.ensemble(audio.detach(), timbre.detach()), target)

@@ -34,7 +34,7 @@ class LoudnessMeter:
 
         self.channels, self.true_peak = channels, true_peak
         mode = eb.MeasurementMode
-        # the sample peak is numpy's max/min: libebur128's own costs a fifth of its loudness measurement
+        # the sample peak is numpy's max/min, cheaper than libebur128's own per-sample tracking
         self.state = eb.R128State(channels, sample_rate, mode.MODE_I | (mode.MODE_TRUE_PEAK if true_peak else 0))
         self.frames = 0
         self.peak = 0.0

@@ -28,8 +28,10 @@ def table() -> str:
         card = json.loads((WEIGHTS_DIR / f"{name}.json").read_text())
         training = card.get("training", {})
         trained = f"{training.get('steps')} steps, {training.get('wall_seconds', 0) / 60:.1f} min on {training.get('device')}"
-        if training.get("init"):  # a fine-tune: say what it started from
-            trained += f", fine-tuned from step {training['init'].get('step')} of {training['init'].get('checkpoint')}"
+        init = training.get("init")
+        if init:  # a fine-tune: say what it started from (shipped weights carry no step)
+            step = f"step {init['step']} of " if init.get("step") is not None else ""
+            trained += f", fine-tuned from {step}{init.get('checkpoint')}"
         headline = "; ".join(f"{k}: {v}" for k, v in report.get("headline", {}).items())
         rows.append(f"| `{name}` | {card['parameters']:,} | {card['weights_bytes'] / 1e6:.2f} MB | {trained} | {headline} |")
     return "\n".join(rows)

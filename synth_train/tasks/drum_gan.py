@@ -10,9 +10,11 @@ training alone left hats and cymbals about an octave duller than real ones. An o
 hits of that class are (per unit of latent distance): the first run's hits varied ten times less than real
 ones. ``"frozen_norm": true`` runs the generator's batch norms on their running statistics, as inference
 does, for fine-tuning; ``"aux_class": w`` sets how hard the generator is pushed to be named right by the
-critics' class heads (1.0 by default). Validation scores the Frechet distance between log-mel statistics of
-generated and val-split real hits (a fixed feature, so the drum classifier that judges the final model
-stays unseen).
+critics' class heads (1.0 by default); ``"profile": w`` pulls each class's mean log-mel spectrogram (time
+and frequency) toward its real hits'; ``"critics_only": true`` trains the critics alone against a fixed
+generator, to warm fresh critics before fine-tuning shipped weights (which hold only the generator).
+Validation scores the pooled and the per-class Frechet distance between log-mel statistics of generated and
+val-split real hits (a fixed feature, so the drum classifier that judges the final model stays unseen).
 """
 
 from __future__ import annotations

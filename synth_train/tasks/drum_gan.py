@@ -162,25 +162,24 @@ class DrumGANTask:
 
     def balance_targets(self, device: str) -> Any:
         """Per class, the mean spectral balance of its real training hits (un-augmented): (classes, 40)."""
-        import torch
-
         if self._targets is None:
-            audio, labels = self.real["train"]
-            with torch.no_grad():
-                prof = torch.cat([balance(torch.from_numpy(audio[i : i + 256])) for i in range(0, len(audio), 256)])
-            self._targets = torch.stack([prof[torch.from_numpy(labels == c)].mean(0) for c in range(len(DRUM_CLASSES))])
+            self._targets = self._class_means(balance)
         return self._targets.to(device)
 
     def profile_targets(self, device: str) -> Any:
         """Per class, the mean log-mel spectrogram of its real training hits (un-augmented): (classes, 40, frames)."""
+        if self._profiles is None:
+            self._profiles = self._class_means(logmel)
+        return self._profiles.to(device)
+
+    def _class_means(self, feature: Any) -> Any:
+        """``feature`` of every real training hit, averaged per class."""
         import torch
 
-        if self._profiles is None:
-            audio, labels = self.real["train"]
-            with torch.no_grad():
-                mel = torch.cat([logmel(torch.from_numpy(audio[i : i + 256])) for i in range(0, len(audio), 256)])
-            self._profiles = torch.stack([mel[torch.from_numpy(labels == c)].mean(0) for c in range(len(DRUM_CLASSES))])
-        return self._profiles.to(device)
+        audio, labels = self.real["train"]
+        with torch.no_grad():
+            values = torch.cat([feature(torch.from_numpy(audio[i : i + 256])) for i in range(0, len(audio), 256)])
+        return torch.stack([values[torch.from_numpy(labels == c)].mean(0) for c in range(len(DRUM_CLASSES))])
 
     def build_model(self) -> Any:
         from synth_plugins.models.drum_gan_nets import DrumGAN

@@ -201,6 +201,7 @@ class AtomicWriter:
         self.path = path
         self.tmp_path: Path | None = None
         self.file: Any = None
+        self.handle: Any = None
         if major == "OGG" and subtype == "OPUS" and sample_rate not in OPUS_RATES:
             raise OutputError(f"{path}: Opus needs a sample rate of {', '.join(map(str, OPUS_RATES))} Hz, "
                               f"got {sample_rate} (use --sample-rate 48000)")
@@ -212,15 +213,19 @@ class AtomicWriter:
             fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=f".part{ext}", dir=folder)
         except OSError as exc:
             raise OutputError(f"{path}: cannot write: {exc.strerror or exc}") from None
-        os.close(fd)
         self.tmp_path = Path(tmp)
         self.channels_first = major in _PEDALBOARD_WRITES and subtype in _PEDALBOARD_WRITES[major]
+        # pedalboard gets a Python file object, not the path: given a path, JUCE fsyncs the new file as it
+        # opens it, a disk flush per output that kill-safety does not need (the rename gives that)
+        self.handle = os.fdopen(fd, "wb") if self.channels_first else None
+        if self.handle is None:
+            os.close(fd)
         try:
             if self.channels_first:  # pedalboard writes (channels, samples) directly, and faster
                 from pedalboard.io import AudioFile
 
-                self.file = AudioFile(str(self.tmp_path), "w", sample_rate, channels,
-                                      bit_depth=_PEDALBOARD_WRITES[major][subtype])
+                self.file = AudioFile(self.handle, "w", sample_rate, channels,
+                                      bit_depth=_PEDALBOARD_WRITES[major][subtype], format=ext[1:])
             else:
                 self.file = sf.SoundFile(self.tmp_path, "w", samplerate=sample_rate, channels=channels,
                                          format=major, subtype=subtype)
@@ -235,6 +240,8 @@ class AtomicWriter:
 
     def commit(self) -> None:
         self.file.close()
+        if self.handle is not None:
+            self.handle.close()
         os.chmod(self.tmp_path, 0o666 & ~_UMASK)  # mkstemp made it private; outputs get the usual mode
         os.replace(self.tmp_path, self.path)
         self.tmp_path = None
@@ -242,6 +249,8 @@ class AtomicWriter:
     def abort(self) -> None:
         if self.file is not None and not self.file.closed:
             self.file.close()
+        if self.handle is not None:
+            self.handle.close()
         if self.tmp_path is not None:
             self.tmp_path.unlink(missing_ok=True)
             self.tmp_path = None

@@ -13,7 +13,7 @@ from plugin_specs import SynthHostError
 
 from .jobs import remove_partials
 from .manifest import Manifest
-from .pool import LocalPool, Outcome, execute
+from .pool import LocalPool, Outcome, execute, release_warm
 
 
 @dataclass
@@ -153,6 +153,7 @@ def run_batch(command: str, jobs: list[Job], manifest_path: Path, settings: dict
         elif tasks:
             LocalPool(options.workers, options.threads, options.timeout).run(tasks, root, overwrite, on_outcome,
                                                                             on_killed)
+    release_warm()  # the inline and Ray paths take no prestarted workers
     summary.wall = time.perf_counter() - start
     manifest.finish()
     return summary

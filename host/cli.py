@@ -12,7 +12,7 @@ import click
 from plugin_specs import AudioInputError, OutputError, SynthHostError
 
 from . import __version__
-from .cli_batch import batch_options, make_batch_options
+from .cli_batch import batch_options, make_batch_options, prestart_workers
 from .registry import PluginHost
 
 _host: PluginHost | None = None
@@ -216,6 +216,8 @@ def process_cmd(inputs: tuple[str, ...], output: str, chain_text: str, device: s
         raise SynthHostError(f"--tail {tail}: must be zero or more seconds")
     batch_settings = make_batch_options(jobs, threads, timeout, retries, resume, batch, backend, ray_address, device,
                                         overwrite)
+    folders = sum(Path(p).is_dir() for p in inputs)
+    prestart_workers(batch_settings, batch_settings.workers if folders else len(inputs))
     host = get_host()
     specs = parse_chain(chain_text)
     effects = instantiate(host, specs)  # every parameter is checked before any audio is read

@@ -10,7 +10,7 @@ import click
 from plugin_specs import OutputError, SynthHostError
 
 from .cli import cli, get_host
-from .cli_batch import batch_options, make_batch_options
+from .cli_batch import batch_options, make_batch_options, prestart_workers
 
 
 @cli.command("render")
@@ -32,6 +32,7 @@ def render_cmd(sessions: tuple[str, ...], output_dir: str, device: str, overwrit
 
     options = make_batch_options(jobs, threads, timeout, retries, resume, batch, backend, ray_address, device,
                                  overwrite)
+    prestart_workers(options, len(sessions))
     host = get_host()
     specs = [load_session(s) for s in sessions]  # every session is checked before any renders
     for spec in specs:

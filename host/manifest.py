@@ -24,12 +24,9 @@ from . import __version__
 SAVE_EVERY = 2.0  # seconds between rewrites of the whole manifest while a batch runs
 
 
-def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
-    digest = hashlib.sha256()
+def sha256_file(path: str | Path) -> str:
     with open(path, "rb") as f:
-        while block := f.read(chunk):
-            digest.update(block)
-    return digest.hexdigest()
+        return hashlib.file_digest(f, "sha256").hexdigest()  # reads into one reused buffer
 
 
 def plugin_version(host: Any, plugin_id: str) -> str:

@@ -57,13 +57,21 @@ def execute(payload: dict[str, Any], root: str, overwrite: bool, host: Any = Non
         return "error", f"{type(exc).__name__}: {exc}", True
 
 
-def _worker(conn: Connection, threads: int) -> None:
+def _worker(conn: Connection, threads: int, inherited: tuple[Connection, ...] = ()) -> None:
+    for end in inherited:  # a forked worker's copies of supervisor pipe ends: a dead supervisor must
+        end.close()        # still look dead (end of file) to every worker
     for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
         os.environ[var] = str(threads)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the supervisor's to handle
-    from .registry import PluginHost
+    if "host.cli" in sys.modules and sys.modules["host.cli"]._host is not None:
+        host = sys.modules["host.cli"]._host  # forked from the CLI: its plugins are already loaded
+    else:
+        from .registry import PluginHost
 
-    host = PluginHost()
+        host = PluginHost()
+    from . import jobs, render  # noqa: F401  the job's own imports, paid before the first job arrives
+
+    import pyebur128  # noqa: F401  (the loudness meter every batch job runs)
     while True:
         try:
             message = conn.recv()
@@ -83,9 +91,13 @@ def _worker(conn: Connection, threads: int) -> None:
 
 
 class _Slot:
-    def __init__(self, ctx: Any, threads: int) -> None:
+    def __init__(self, ctx: Any, threads: int, siblings: tuple[Connection, ...] | None = None) -> None:
+        """``siblings``: when forking, the supervisor ends of the other workers' pipes (the child closes
+        them and its copy of this pipe's supervisor end)."""
+        self.threads = threads
         self.conn, child = ctx.Pipe()
-        self.process = ctx.Process(target=_worker, args=(child, threads), daemon=True)
+        inherited = () if siblings is None else (self.conn, *siblings)
+        self.process = ctx.Process(target=_worker, args=(child, threads, inherited), daemon=True)
         self.process.start()
         child.close()
         self.jobs: list[tuple[str, dict[str, Any]]] = []
@@ -107,6 +119,40 @@ class _Slot:
 
 
 PREFETCH = 2
+_warm: list[_Slot] = []  # workers started ahead of their batch by ``prestart``
+
+
+def prestart(workers: int, threads: int = 1) -> None:
+    """Start ``workers`` worker processes now: their imports and plugin discovery then overlap the
+    supervisor's own preparation (chain checks, probing every input) instead of following it.
+
+    Where forking is safe (Linux, torch not imported, no other thread running) the workers are forked,
+    and start with the supervisor's imports and plugins already loaded; otherwise they are spawned.
+    """
+    import threading
+
+    safe = sys.platform == "linux" and "torch" not in sys.modules and threading.active_count() == 1
+    ctx = mp.get_context("fork" if safe else "spawn")
+    if safe:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    while len(_warm) < workers:
+        _warm.append(_Slot(ctx, threads, tuple(s.conn for s in _warm) if safe else None))
+
+
+def release_warm() -> None:
+    """Stop prestarted workers that no batch took."""
+    while _warm:
+        _warm.pop().stop()
+
+
+def _take_warm(threads: int, count: int) -> list[_Slot]:
+    taken = [s for s in _warm if s.threads == threads and s.process.is_alive()][:count]
+    for s in _warm:
+        if s not in taken:
+            s.stop()
+    _warm.clear()
+    return taken
 
 
 class LocalPool:
@@ -125,7 +171,9 @@ class LocalPool:
         recording the last; the first job a worker holds is the one it is running.
         """
         queue = list(reversed(tasks))
-        slots = [_Slot(self.ctx, self.threads) for _ in range(min(self.workers, len(tasks)))]
+        count = min(self.workers, len(tasks))
+        slots = _take_warm(self.threads, count)
+        slots += [_Slot(self.ctx, self.threads) for _ in range(count - len(slots))]
         try:
             while queue or any(s.jobs for s in slots):
                 for s in slots:

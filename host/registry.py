@@ -116,10 +116,16 @@ class PluginHost:
 
     def load_entry_points(self) -> None:
         """Import every allowed module in the entry-point group and register it."""
+        described: dict[int, tuple[str, str]] = {}  # each dist's metadata is parsed once, not per property
         for ep in metadata.entry_points(group=ENTRY_POINT_GROUP):
             dist = getattr(ep, "dist", None)
-            package = dist.name if dist is not None else ep.value.split(":")[0]
-            version = dist.version if dist is not None else "?"
+            if dist is None:
+                package, version = ep.value.split(":")[0], "?"
+            else:
+                if id(dist) not in described:
+                    meta = dist.metadata
+                    described[id(dist)] = (meta["Name"], meta["Version"])
+                package, version = described[id(dist)]
             if not self._allowed(ep.name, package):
                 continue
             if self.pm.get_plugin(ep.name) is not None:

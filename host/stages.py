@@ -13,7 +13,7 @@ import numpy as np
 from plugin_specs import Effect
 from plugin_specs.pedalboard_effect import PedalboardEffect
 
-from .arrays import cat, empty_like, flush_denormals, length, zeros_like
+from .arrays import cat, empty_like, length, zeros_like
 
 #: pedalboard's own whole-buffer block size. Feeding it exactly this much per call
 #: makes a streamed render identical to calling the board on the whole file.
@@ -93,7 +93,7 @@ class PedalboardStage(Stage):
     def push(self, block: Any) -> Any:
         outs = [self.board.process(piece, self.sample_rate, buffer_size=self.rebuffer.size, reset=False)
                 for piece in self.rebuffer.feed(block)]
-        return flush_denormals(cat(outs)) if outs else empty_like(block)
+        return cat(outs) if outs else empty_like(block)
 
     def reset(self) -> None:
         self.board.reset()
@@ -139,7 +139,7 @@ class WindowedPedalboardStage(Stage):
             self.history = past[:, -self.preroll :]
             rest = data[:, self.window :]
             self.buffer, self.count = [rest], rest.shape[-1]
-        return flush_denormals(np.concatenate(outs, axis=-1)) if outs else block[:, :0]
+        return np.concatenate(outs, axis=-1) if outs else block[:, :0]
 
     def _render(self, span: np.ndarray) -> np.ndarray:
         history = self.history
@@ -188,9 +188,9 @@ class EffectStage(Stage):
         if length(block) == 0:
             return block
         if self.rebuffer is None:
-            return flush_denormals(self.trim(self._run(block)))
+            return self.trim(self._run(block))
         pieces = [self._run(p) for p in self.rebuffer.feed(block)]
-        return flush_denormals(self.trim(cat(pieces))) if pieces else empty_like(block)
+        return self.trim(cat(pieces)) if pieces else empty_like(block)
 
     def reset(self) -> None:
         self.effect.reset()
@@ -218,7 +218,7 @@ class TorchSegment(Stage):
         with torch.inference_mode():
             for stage in self.stages:
                 x = stage.push(x)
-        return flush_denormals(x.squeeze(0).to("cpu").numpy().astype(np.float32, copy=False))
+        return x.squeeze(0).to("cpu").numpy().astype(np.float32, copy=False)
 
     def reset(self) -> None:
         for s in self.stages:

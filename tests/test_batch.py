@@ -119,6 +119,26 @@ def test_resume_after_a_worker_is_killed_redoes_only_what_is_missing(tmp_path):
         assert sha256_file(tmp_path / "out" / j["outputs"][0]["path"]) == j["outputs"][0]["sha256"]
 
 
+def children(pid: int) -> list[int]:
+    """Live processes whose parent is ``pid`` (Linux /proc)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid and fields[0] != "Z":
+            found.append(int(stat.parent.name))
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        return (Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]) != "Z"
+    except OSError:
+        return False
+
+
 def test_resume_after_the_whole_batch_is_killed(tmp_path):
     """kill -9 of the supervisor mid-batch: no partial file under a real name, and --resume completes it."""
     make_inputs(tmp_path / "in", 8, seconds=2.0)
@@ -133,9 +153,14 @@ def test_resume_after_the_whole_batch_is_killed(tmp_path):
         if any(e["status"] == "done" for e in finished(out).values()):
             break
         time.sleep(0.05)
+    workers = children(proc.pid)
+    assert len(workers) == 2
     proc.send_signal(signal.SIGKILL)
     proc.wait()
-    time.sleep(1.0)  # orphaned workers notice the closed pipe and exit
+    deadline = time.time() + 10  # orphaned workers notice the closed pipe (each holds only its own) and exit
+    while any(alive(w) for w in workers) and time.time() < deadline:
+        time.sleep(0.05)
+    assert not any(alive(w) for w in workers)
     done_before = [k for k, e in finished(out).items() if e["status"] == "done"]
     assert 1 <= len(done_before) < 8
     visible = {p.name: sf.read(p)[0].shape[0] for p in out.glob("*.wav")}  # readable, and checked below

@@ -113,7 +113,21 @@ class FixedBlock(Effect):
         self.prev[:] = 0
 
 
-TOY_EFFECTS = [TorchOnePole, TorchFIR, DelayLine, MonoPolarity, Needs16k, FixedBlock]
+class Recorder(Effect):
+    """Passes audio through and keeps a copy of every block it was given."""
+
+    info = PluginInfo(id="test-recorder")
+
+    def prepare(self, sample_rate, channels, block_size, device="cpu"):
+        super().prepare(sample_rate, channels, block_size, device)
+        self.seen = []
+
+    def process(self, audio):
+        self.seen.append(audio.copy())
+        return audio
+
+
+TOY_EFFECTS = [TorchOnePole, TorchFIR, DelayLine, MonoPolarity, Needs16k, FixedBlock, Recorder]
 
 
 @hookimpl

@@ -60,7 +60,8 @@ def test_reads_each_format_and_keeps_rate_and_depth(tmp_path, capsys, ext, subty
 
 
 @pytest.mark.parametrize("fmt,subtype,expect", [("wav", "16", "PCM_16"), ("wav", "24", "PCM_24"), ("wav", "float", "FLOAT"),
-                                                ("flac", None, "PCM_16"), ("ogg", None, "VORBIS"),
+                                                ("flac", None, "PCM_16"), ("flac", "24", "PCM_24"),
+                                                ("aiff", "16", "PCM_16"), ("aiff", "24", "PCM_24"), ("ogg", None, "VORBIS"),
                                                 ("mp3", None, "MPEG_LAYER_III")])
 def test_writes_requested_format(tmp_path, capsys, fmt, subtype, expect):
     src = tmp_path / "in.wav"
@@ -70,6 +71,9 @@ def test_writes_requested_format(tmp_path, capsys, fmt, subtype, expect):
     rc, _, err = run(capsys, *args, *(["--subtype", subtype] if subtype else []))
     assert rc == 0, err
     assert sf.info(dst).subtype == expect
+    if expect.startswith("PCM") or expect == "FLOAT":  # lossless: the samples are the input's, 1 dB down
+        a, b = sf.read(src)[0], sf.read(dst)[0]
+        np.testing.assert_allclose(b[: len(a)], a * 10 ** (-1 / 20), atol=2 / 32768)  # within 2 LSB at 16 bit
 
 
 def test_sample_rate_option_resamples(tmp_path, capsys):

@@ -178,11 +178,9 @@ class Chain:
         return sum(s.drain_samples for s in self.stages) + self.sample_rate
 
     def push(self, block: np.ndarray) -> np.ndarray:
-        last = len(self.stages) - 1
-        for i, stage in enumerate(self.stages):
-            block = stage.push(block)
-            if i < last:  # subnormals slow the next stage's DSP 10-100x; the writer does not care
-                block = flush_denormals(block)
+        for stage in self.stages:
+            # subnormals slow the next DSP 10-100x: the next stage's, or a bus's that this chain feeds
+            block = flush_denormals(stage.push(block))
         return block
 
     def reset(self) -> None:

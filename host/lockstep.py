@@ -107,14 +107,12 @@ def render_group(host: PluginHost, specs: Sequence[StepSpec], items: Sequence[tu
             for k, f in enumerate(feeds):
                 if targets[k] is None and f.done and not f.pending.shape[-1]:
                     targets[k] = f.real + tail
-            last = len(chains[0].stages) - 1
-            for i in range(last + 1):
+            for i in range(len(chains[0].stages)):
                 if i in shared:
                     blocks = _push_batched(chains[0].stages[i], blocks)  # type: ignore[arg-type]
                 else:
                     blocks = [c.stages[i].push(b) for c, b in zip(chains, blocks)]
-                if i < last:  # as Chain.push: no subnormals into the next stage
-                    blocks = [flush_denormals(b) for b in blocks]
+                blocks = [flush_denormals(b) for b in blocks]  # as Chain.push
             pushed += size
             for k, out in enumerate(blocks):
                 want = out.shape[-1] if targets[k] is None else max(0, min(out.shape[-1], targets[k] - emitted[k]))

@@ -217,8 +217,8 @@ def process_cmd(inputs: tuple[str, ...], output: str, chain_text: str, device: s
     batch_settings = make_batch_options(jobs, threads, timeout, retries, resume, batch, backend, ray_address, device,
                                         overwrite)
     folders = sum(Path(p).is_dir() for p in inputs)
-    prestart_workers(batch_settings, batch_settings.workers if folders else len(inputs))
     host = get_host()
+    prestart_workers(batch_settings, batch_settings.workers if folders else len(inputs), host)
     specs = parse_chain(chain_text)
     effects = instantiate(host, specs)  # every parameter is checked before any audio is read
     if any(getattr(e, "backend", "torch") == "torch" for e in effects):

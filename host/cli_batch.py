@@ -42,10 +42,10 @@ def make_batch_options(jobs: int, threads: int, timeout: float | None, retries: 
     return BatchOptions(jobs, threads, timeout, retries, resume, backend, ray_address, device, overwrite, batch)
 
 
-def prestart_workers(options: Any, jobs_expected: int) -> None:
+def prestart_workers(options: Any, jobs_expected: int, host: Any) -> None:
     """Start a local batch's workers before the supervisor checks chains and probes inputs, so the two
     overlap; a batch of one job runs in this process and starts none."""
     if options.backend == "local" and jobs_expected > 1:
         from .pool import prestart
 
-        prestart(min(options.workers, jobs_expected), options.threads)
+        prestart(min(options.workers, jobs_expected), options.threads, host)

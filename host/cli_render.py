@@ -32,8 +32,8 @@ def render_cmd(sessions: tuple[str, ...], output_dir: str, device: str, overwrit
 
     options = make_batch_options(jobs, threads, timeout, retries, resume, batch, backend, ray_address, device,
                                  overwrite)
-    prestart_workers(options, len(sessions))
     host = get_host()
+    prestart_workers(options, len(sessions), host)
     specs = [load_session(s) for s in sessions]  # every session is checked before any renders
     for spec in specs:
         check_session(host, spec)

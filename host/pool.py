@@ -57,15 +57,13 @@ def execute(payload: dict[str, Any], root: str, overwrite: bool, host: Any = Non
         return "error", f"{type(exc).__name__}: {exc}", True
 
 
-def _worker(conn: Connection, threads: int, inherited: tuple[Connection, ...] = ()) -> None:
+def _worker(conn: Connection, threads: int, inherited: tuple[Connection, ...] = (), host: Any = None) -> None:
     for end in inherited:  # a forked worker's copies of supervisor pipe ends: a dead supervisor must
         end.close()        # still look dead (end of file) to every worker
     for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
         os.environ[var] = str(threads)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the supervisor's to handle
-    if "host.cli" in sys.modules and sys.modules["host.cli"]._host is not None:
-        host = sys.modules["host.cli"]._host  # forked from the CLI: its plugins are already loaded
-    else:
+    if host is None:  # spawned; a forked worker was handed the supervisor's loaded host
         from .registry import PluginHost
 
         host = PluginHost()
@@ -91,13 +89,15 @@ def _worker(conn: Connection, threads: int, inherited: tuple[Connection, ...] = 
 
 
 class _Slot:
-    def __init__(self, ctx: Any, threads: int, siblings: tuple[Connection, ...] | None = None) -> None:
+    def __init__(self, ctx: Any, threads: int, siblings: tuple[Connection, ...] | None = None,
+                 host: Any = None) -> None:
         """``siblings``: when forking, the supervisor ends of the other workers' pipes (the child closes
-        them and its copy of this pipe's supervisor end)."""
+        them and its copy of this pipe's supervisor end); ``host``: a loaded plugin host the forked child
+        keeps."""
         self.threads = threads
         self.conn, child = ctx.Pipe()
         inherited = () if siblings is None else (self.conn, *siblings)
-        self.process = ctx.Process(target=_worker, args=(child, threads, inherited), daemon=True)
+        self.process = ctx.Process(target=_worker, args=(child, threads, inherited, host), daemon=True)
         self.process.start()
         child.close()
         self.jobs: list[tuple[str, dict[str, Any]]] = []
@@ -122,12 +122,12 @@ PREFETCH = 2
 _warm: list[_Slot] = []  # workers started ahead of their batch by ``prestart``
 
 
-def prestart(workers: int, threads: int = 1) -> None:
+def prestart(workers: int, threads: int = 1, host: Any = None) -> None:
     """Start ``workers`` worker processes now: their imports and plugin discovery then overlap the
     supervisor's own preparation (chain checks, probing every input) instead of following it.
 
     Where forking is safe (Linux, torch not imported, no other thread running) the workers are forked,
-    and start with the supervisor's imports and plugins already loaded; otherwise they are spawned.
+    and start with the supervisor's imports and ``host`` (its loaded plugins); otherwise they are spawned.
     """
     import threading
 
@@ -137,7 +137,10 @@ def prestart(workers: int, threads: int = 1) -> None:
         sys.stdout.flush()
         sys.stderr.flush()
     while len(_warm) < workers:
-        _warm.append(_Slot(ctx, threads, tuple(s.conn for s in _warm) if safe else None))
+        if safe:
+            _warm.append(_Slot(ctx, threads, tuple(s.conn for s in _warm), host))
+        else:
+            _warm.append(_Slot(ctx, threads))
 
 
 def release_warm() -> None:
